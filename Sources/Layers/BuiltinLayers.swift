@@ -1,0 +1,14 @@
+import Zoo
+
+/// The layer plugins zoo ships. A new layer: one file with its module and plugin, one line here.
+public let builtinLayerPlugins: [LayerPlugin.Type] = [
+    LinearPlugin.self,
+    LayerNormPlugin.self,
+    MLPPlugin.self,
+    AttentionPlugin.self,
+    BlockPlugin.self,
+    PatchEmbedPlugin.self,
+    VisionTransformerPlugin.self,
+    MAEDecoderPlugin.self,
+    GradientReversalPlugin.self,
+]

@@ -1,0 +1,30 @@
+import Foundation
+import Tensors
+import Zoo
+
+/// Layer normalisation over the last dimension (torch.nn.LayerNorm), `weight` and `bias` [D].
+public final class LayerNorm: Module, UnaryLayer {
+    public let weight: Tensor
+    public let bias: Tensor
+    public let eps: Float
+
+    public init(_ dim: Int, eps: Float = 1e-6) {
+        weight = Tensor(repeating: 1, shape: [dim])
+        bias = Tensor(zeros: [dim])
+        self.eps = eps
+        super.init()
+        parameter("weight", weight)
+        parameter("bias", bias)
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { Tensor.layerNorm(x, weight: weight, bias: bias, eps: eps) }
+}
+
+public enum LayerNormPlugin: LayerPlugin {
+    public static let name = "layer_norm"
+    public static let summary = "layer normalisation over the last dimension (dim, eps = 1e-6)"
+
+    public static func build(_ spec: SpecObject, context: BuildContext) throws -> Module {
+        LayerNorm(try context.requireInputDim(spec, key: "dim"), eps: Float(try spec.double("eps", default: 1e-6)))
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// How a tensor was computed: the inputs that need gradients and the rule that maps the output's
+/// gradient to theirs. Backward closures capture what they need (inputs, saved statistics), never the
+/// output tensor itself, so the graph has no reference cycles and is freed with the tensors.
+final class GradFn {
+    let name: String
+    let inputs: [Tensor?]
+    let backward: (Tensor) -> [Tensor?]
+
+    init(name: String, inputs: [Tensor?], backward: @escaping (Tensor) -> [Tensor?]) {
+        self.name = name
+        self.inputs = inputs
+        self.backward = backward
+    }
+}
+
+/// Gradient recording switch. Off inside `withNoGrad` (inference): ops then keep no graph and
+/// intermediates are freed as soon as they are no longer used.
+public enum GradMode {
+    @TaskLocal static var disabled = false
+    public static var isEnabled: Bool { !disabled }
+}
+
+/// Runs `body` without recording gradients.
+public func withNoGrad<T>(_ body: () throws -> T) rethrows -> T {
+    try GradMode.$disabled.withValue(true, operation: body)
+}
+
+extension Tensor {
+    /// Whether an op on these inputs must record a graph node.
+    @inline(__always)
+    static func needsGraph(_ inputs: Tensor?...) -> Bool {
+        guard GradMode.isEnabled else { return false }
+        for t in inputs where t?.requiresGrad == true { return true }
+        return false
+    }
+
+    /// Attaches a backward rule to an op's result when any input requires a gradient.
+    /// `backward` returns one gradient per input (nil where an input needs none).
+    @discardableResult
+    func recording(_ name: String, _ inputs: [Tensor], _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return self }
+        requiresGrad = true
+        gradFn = GradFn(name: name, inputs: inputs.map { $0.requiresGrad ? $0 : nil }, backward: backward)
+        return self
+    }
+
+    /// Reverse-mode differentiation from this tensor. A scalar starts from gradient 1; otherwise pass the
+    /// gradient of the output. Leaves that require gradients accumulate into `grad`. The graph is freed
+    /// as it is walked (PyTorch's retain_graph=False).
+    public func backward(_ gradient: Tensor? = nil) {
+        precondition(requiresGrad, "backward() on a tensor that does not require a gradient")
+        let seed = gradient ?? {
+            precondition(count == 1, "backward() without a gradient needs a scalar, got shape \(shape)")
+            return Tensor(repeating: 1, shape: shape)
+        }()
+        precondition(seed.shape == shape, "gradient shape \(seed.shape) ≠ tensor shape \(shape)")
+
+        // Topological order by iterative depth-first search (deep graphs would overflow recursion).
+        var order: [Tensor] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(Tensor, Bool)] = [(self, false)]
+        while let (t, expanded) = stack.popLast() {
+            if expanded { order.append(t); continue }
+            guard visited.insert(ObjectIdentifier(t)).inserted else { continue }
+            stack.append((t, true))
+            if let fn = t.gradFn {
+                for case let input? in fn.inputs where !visited.contains(ObjectIdentifier(input)) {
+                    stack.append((input, false))
+                }
+            }
+        }
+
+        // Gradients in flight; `owned` marks buffers made here that may be added into in place
+        // (an op may hand the same gradient object to several inputs).
+        var pending: [ObjectIdentifier: (grad: Tensor, owned: Bool)] = [ObjectIdentifier(self): (seed, false)]
+        for t in order.reversed() {
+            guard let (g, owned) = pending.removeValue(forKey: ObjectIdentifier(t)) else { continue }
+            if let fn = t.gradFn {
+                t.gradFn = nil
+                let grads = fn.backward(g)
+                precondition(grads.count == fn.inputs.count, "\(fn.name): backward returned \(grads.count) gradients")
+                for (input, gi) in zip(fn.inputs, grads) {
+                    guard let input, let gi else { continue }
+                    precondition(gi.shape == input.shape,
+                                 "\(fn.name): gradient shape \(gi.shape) ≠ input shape \(input.shape)")
+                    let key = ObjectIdentifier(input)
+                    if let (existing, existingOwned) = pending[key] {
+                        if existingOwned {
+                            Kernels.addInPlace(existing.data, gi.data, existing.count)
+                        } else {
+                            let sum = existing.copy()
+                            Kernels.addInPlace(sum.data, gi.data, sum.count)
+                            pending[key] = (sum, true)
+                        }
+                    } else {
+                        pending[key] = (gi, false)
+                    }
+                }
+            } else if t.requiresGrad {
+                if let existing = t.grad {
+                    Kernels.addInPlace(existing.data, g.data, existing.count)
+                } else {
+                    t.grad = owned ? g : g.copy()
+                }
+            }
+        }
+    }
+
+    /// Clears the accumulated gradient.
+    public func zeroGrad() { grad = nil }
+}

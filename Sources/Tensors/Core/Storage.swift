@@ -1,0 +1,60 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A 64-byte-aligned float buffer. Tensors share storages (reshape is a view), so the storage is a class
+/// and frees its memory when the last tensor that refers to it goes away.
+public final class Storage {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+    /// Keeps alive whatever owns memory this storage borrows (a memory-mapped file, say); nil when owned.
+    private let owner: AnyObject?
+
+    /// Uninitialised storage of `count` floats.
+    public init(count: Int) {
+        Storage.configureAllocatorOnce
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
+            fatalError("out of memory allocating \(bytes) bytes")
+        }
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        self.count = count
+        owner = nil
+    }
+
+    /// Borrows memory owned by `owner` (which must keep it valid and unchanged while this storage lives).
+    public init(borrowing pointer: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject) {
+        self.pointer = pointer
+        self.count = count
+        self.owner = owner
+    }
+
+    public convenience init(zeros count: Int) {
+        self.init(count: count)
+        pointer.initialize(repeating: 0, count: count)
+    }
+
+    deinit {
+        if owner == nil { free(pointer) }
+    }
+
+    /// Large training buffers are allocated and freed at every step. glibc returns blocks above its mmap
+    /// threshold to the kernel, and every new one then costs page faults on first touch; raising the
+    /// threshold keeps them in the heap for reuse.
+    private static let configureAllocatorOnce: Void = {
+        #if os(Linux)
+        // glibc caps the mmap threshold at 32 MiB on 64-bit systems; larger values are ignored.
+        _ = glibcMallopt(glibcMmapThreshold, 32 << 20)
+        _ = glibcMallopt(glibcTrimThreshold, 256 << 20)
+        #endif
+    }()
+}
+
+#if os(Linux)
+// <malloc.h> is not part of the Glibc module; these are its stable ABI values.
+@_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+private let glibcTrimThreshold: Int32 = -1
+private let glibcMmapThreshold: Int32 = -3
+#endif

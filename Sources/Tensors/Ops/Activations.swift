@@ -1,0 +1,80 @@
+import Foundation
+
+extension Tensor {
+    /// Exact GELU: x · Φ(x) = 0.5 · x · (1 + erf(x / √2)), as torch.nn.GELU() (approximate='none').
+    public func gelu() -> Tensor {
+        let out = Tensor(uninitializedShape: shape)
+        let px = data, py = out.data
+        Parallel.forEachChunk(count, grain: 8192) { r in
+            for i in r {
+                let x = px[i]
+                py[i] = 0.5 * x * (1 + erff(x * 0.70710678118654752))
+            }
+        }
+        return out.recording("gelu", [self]) { g in
+            // d/dx = Φ(x) + x · φ(x), φ the standard normal density.
+            let gx = Tensor(uninitializedShape: self.shape)
+            let pg = g.data, pgx = gx.data, px = self.data
+            Parallel.forEachChunk(self.count, grain: 8192) { r in
+                for i in r {
+                    let x = px[i]
+                    let cdf = 0.5 * (1 + erff(x * 0.70710678118654752))
+                    let pdf = 0.39894228040143268 * expf(-0.5 * x * x)
+                    pgx[i] = pg[i] * (cdf + x * pdf)
+                }
+            }
+            return [gx]
+        }
+    }
+
+    /// Softmax over the last dimension (max-subtracted for stability).
+    public func softmax() -> Tensor {
+        let d = shape.last ?? 1
+        let rows = count / max(d, 1)
+        let out = Tensor(uninitializedShape: shape)
+        Tensor.softmaxRows(data, into: out.data, rows: rows, cols: d)
+        let y = out.detached()
+        return out.recording("softmax", [self]) { g in
+            let gx = Tensor(uninitializedShape: y.shape)
+            Tensor.softmaxBackwardRows(y: y.data, g: g.data, into: gx.data, rows: rows, cols: d)
+            return [gx]
+        }
+    }
+
+    static func softmaxRows(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+        Parallel.forEachChunk(rows, grain: max(1, 8192 / max(cols, 1))) { r in
+            for i in r { softmaxRow(x + i * cols, y + i * cols, cols) }
+        }
+    }
+
+    @inline(__always)
+    static func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        var m = -Float.infinity
+        for j in 0..<n { m = max(m, x[j]) }
+        var s: Float = 0
+        for j in 0..<n { let e = expf(x[j] - m); y[j] = e; s += e }
+        let inv = 1 / s
+        for j in 0..<n { y[j] *= inv }
+    }
+
+    /// dx = y ∘ (g − Σ g∘y), row by row.
+    static func softmaxBackwardRows(y: UnsafePointer<Float>, g: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+        Parallel.forEachChunk(rows, grain: max(1, 8192 / max(cols, 1))) { r in
+            for i in r { softmaxBackwardRow(y + i * cols, g + i * cols, dx + i * cols, cols) }
+        }
+    }
+
+    @inline(__always)
+    static func softmaxBackwardRow(_ y: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ n: Int) {
+        var dot: Float = 0
+        for j in 0..<n { dot += g[j] * y[j] }
+        for j in 0..<n { dx[j] = y[j] * (g[j] - dot) }
+    }
+
+    /// Forward: identity. Backward: the gradient times −λ (the gradient reversal layer of DANN, used by
+    /// IAT so the encoder unlearns what the identity head learns).
+    public func gradientReversed(lambda: Float) -> Tensor {
+        let out = Tensor(storage: storage, offset: offset, shape: shape)
+        return out.recording("grad_reverse", [self]) { g in [g * (-lambda)] }
+    }
+}

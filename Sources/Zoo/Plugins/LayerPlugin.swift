@@ -1,0 +1,89 @@
+import Foundation
+import Tensors
+
+/// A layer type that can be built from a JSON object of a model spec. One file defines the module and
+/// its plugin; one line in the built-in list registers it.
+public protocol LayerPlugin {
+    /// The `type` value that selects this plugin in a spec.
+    static var name: String { get }
+    /// One line for `zoo list layers`.
+    static var summary: String { get }
+    /// Builds the module from `spec` (its `type` already read). Unread fields are rejected afterwards.
+    static func build(_ spec: SpecObject, context: BuildContext) throws -> Module
+}
+
+/// What a layer needs to know beyond its own JSON: the feature size flowing into it, the encoder's
+/// geometry (decoders), the registry (for nested layers) and the generator that initialises weights.
+public struct BuildContext {
+    public var registry: LayerRegistry
+    public var generator: Generator
+    /// Size of the last dimension of this layer's input (heads and linear layers default to it).
+    public var inputDim: Int?
+    /// Set when building an MAE decoder: the encoder it decodes.
+    public var encoder: (any VisionEncoder)?
+
+    public init(registry: LayerRegistry, generator: Generator, inputDim: Int? = nil, encoder: (any VisionEncoder)? = nil) {
+        self.registry = registry
+        self.generator = generator
+        self.inputDim = inputDim
+        self.encoder = encoder
+    }
+
+    public func with(inputDim: Int?) -> BuildContext {
+        var c = self
+        c.inputDim = inputDim
+        return c
+    }
+
+    /// The input size, or a spec error at `path` when neither the spec nor the context gives one.
+    public func requireInputDim(_ spec: SpecObject, key: String) throws -> Int {
+        if spec.has(key) { return try spec.positiveInt(key) }
+        _ = spec.raw(key)
+        guard let inputDim else { throw SpecError.missing(path: spec.childPath(key), expected: "a positive integer") }
+        return inputDim
+    }
+}
+
+/// Layer plugins by name.
+public final class LayerRegistry {
+    public static let shared = LayerRegistry()
+    private var plugins: [String: LayerPlugin.Type] = [:]
+
+    public init() {}
+
+    public func register(_ plugin: LayerPlugin.Type) {
+        plugins[plugin.name] = plugin
+    }
+
+    public func register(_ list: [LayerPlugin.Type]) { list.forEach(register) }
+
+    /// All plugins, sorted by name.
+    public var all: [LayerPlugin.Type] { plugins.values.sorted { $0.name < $1.name } }
+
+    public func plugin(named name: String, path: String) throws -> LayerPlugin.Type {
+        guard let p = plugins[name] else {
+            throw SpecError.unknownType(path: path, name: name, known: plugins.keys.sorted())
+        }
+        return p
+    }
+
+    /// Builds the layer a JSON object describes, dispatching on its `type`.
+    public func build(_ value: JSONValue, path: String, context: BuildContext) throws -> Module {
+        let spec = try SpecObject(value, path: path)
+        let type = try spec.string("type")
+        let plugin = try plugin(named: type, path: spec.childPath("type"))
+        let module = try plugin.build(spec, context: context)
+        try spec.finish()
+        return module
+    }
+
+    /// Builds a layer that must play a given role (an encoder, a decoder, a head).
+    public func build<Role>(_ value: JSONValue, path: String, context: BuildContext, as role: Role.Type, roleName: String) throws -> Role {
+        let module = try build(value, path: path, context: context)
+        guard let typed = module as? Role else {
+            let type = value["type"]?.brief ?? "?"
+            throw SpecError.invalid(path: path.isEmpty ? "type" : path + ".type", message: "layer type \(type) cannot serve as \(roleName)")
+        }
+        return typed
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Tensors
+
+/// How an encoder turns its tokens into one feature vector per image.
+public enum Pooling: String, CaseIterable, Sendable {
+    /// Mean of the patch tokens (cls excluded), then `fc_norm` (FMAE fine-tuning).
+    case average = "avg"
+    /// `norm`, then the cls token.
+    case token
+    /// `norm`, all tokens kept (MAE pretraining).
+    case none
+}
+
+/// What MAE masking keeps and how to undo the shuffle.
+public struct MaskedEncoding {
+    /// Encoded visible tokens with the cls token first: [B, 1 + K, D].
+    public var latent: Tensor
+    /// 1 where a patch was removed, 0 where kept, in patch order: [B, L].
+    public var mask: Tensor
+    /// For each patch position, its place in the shuffled order: [B, L].
+    public var idsRestore: IndexTensor
+
+    public init(latent: Tensor, mask: Tensor, idsRestore: IndexTensor) {
+        self.latent = latent
+        self.mask = mask
+        self.idsRestore = idsRestore
+    }
+}
+
+/// An image encoder (ViT): images [B, C, H, W] → tokens and pooled features.
+public protocol VisionEncoder: Module {
+    var embedDim: Int { get }
+    var imageSize: Int { get }
+    var patchSize: Int { get }
+    var inChannels: Int { get }
+    /// Number of patches L.
+    var patchCount: Int { get }
+    var pooling: Pooling { get }
+    /// Tokens after the encoder's final norm (or before `fc_norm` for average pooling): [B, 1 + L, D].
+    func tokens(_ images: Tensor) -> Tensor
+    /// Pooled features [B, D] (for `none` pooling, the normed cls token).
+    func features(_ images: Tensor) -> Tensor
+    /// MAE's encoder pass: add positions, keep the patches whose noise is smallest, encode.
+    func encodeMasked(_ images: Tensor, noise: Tensor, maskRatio: Double) -> MaskedEncoding
+    /// Replaces the position embedding by FMAE's fixed 2D sin-cos table and stops training it.
+    func useFixedSinCosPositions()
+}
+
+/// An MAE decoder: encoded visible tokens → per-patch pixel predictions [B, L, p²·C].
+public protocol MaskedDecoder: Module {
+    func decode(_ latent: Tensor, idsRestore: IndexTensor) -> Tensor
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import Tensors
+import Zoo
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure images per second for inference (no-grad forward) or a full training step.",
+        discussion: "A training step is forward, BCE-with-logits on the first head (MAE: its loss), backward and AdamW.")
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable { case infer, train }
+
+    @Option(help: "A catalog model name or a JSON spec file.") var model: String
+    @Option(help: "Images per batch.") var batch: Int = 8
+    @Option(help: "Inference or training step.") var mode: Mode = .infer
+    @Option(help: "Timed steps (after one untimed warm-up step).") var steps: Int = 3
+    @Flag(help: "Print {\"mode\", \"batch\", \"images_per_second\", …} as JSON.") var json = false
+
+    func validate() throws {
+        guard batch > 0 else { throw ValidationError("--batch must be positive") }
+        guard steps > 0 else { throw ValidationError("--steps must be positive") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let catalog = try Catalog.locate()
+            let (name, spec) = try catalog.spec(for: model)
+            let built = try ModelBuilder().build(spec)
+            let encoder = built.encoder
+            let generator = Generator(seed: 1)
+            let images = Tensor.randn([batch, encoder.inChannels, encoder.imageSize, encoder.imageSize], generator: generator)
+            let step: () -> Void
+            switch mode {
+            case .infer:
+                built.module.eval()
+                step = {
+                    withNoGrad {
+                        switch built {
+                        case let .classifier(m): _ = m(images)
+                        case let .maskedAutoencoder(m): _ = m(images)
+                        }
+                    }
+                }
+            case .train:
+                built.module.train()
+                let optimizer = AdamW(groups: [ParameterGroup(parameters: built.module.trainableParameters().map(\.tensor), weightDecay: 0.05)],
+                                      learningRate: 1e-4)
+                // Multi-label targets with 30 % positives, made once the head's width is known.
+                var targets: Tensor?
+                step = {
+                    let loss: Tensor
+                    switch built {
+                    case let .classifier(m):
+                        let out = m(images)
+                        if let first = out.logits.first {
+                            let t = targets ?? Tensor(first.tensor.scalars.indices.map { _ in generator.uniform() < 0.3 ? 1 : 0 },
+                                                      shape: first.tensor.shape)
+                            targets = t
+                            loss = Tensor.binaryCrossEntropyWithLogits(logits: first.tensor, targets: t)
+                        } else {
+                            loss = out.features.squared().mean()
+                        }
+                    case let .maskedAutoencoder(m):
+                        loss = m(images).loss
+                    }
+                    built.module.zeroGrad()
+                    loss.backward()
+                    optimizer.update()
+                }
+            }
+            step()  // warm-up: first-touch allocation, BLAS thread start
+            var times: [Double] = []
+            for _ in 0..<steps {
+                let start = DispatchTime.now().uptimeNanoseconds
+                step()
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            let median = times.sorted()[times.count / 2]
+            let ips = Double(batch) / median
+            if json {
+                printJSON(.object([("model", .string(name)), ("mode", .string(mode.rawValue)), ("batch", .integer(batch)),
+                                   ("steps", .integer(steps)), ("seconds_per_step", .array(times.map { .number($0) })),
+                                   ("images_per_second", .number(ips)), ("threads", .integer(Parallel.workers))]))
+            } else {
+                print("\(name)  \(mode.rawValue)  batch \(batch)  \(String(format: "%.2f", ips)) img/s  "
+                    + "(median of \(steps) steps, \(String(format: "%.3f", median)) s/step, \(Parallel.workers) threads)")
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Layers
+import Zoo
+
+@main
+struct ZooCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zoo",
+        abstract: "A Swift model zoo for facial behaviour understanding (FMAE / FMAE-IAT).",
+        subcommands: [ListCommand.self, ShowCommand.self, BenchCommand.self])
+
+    /// Registers the built-in plugins; runs before any subcommand uses a registry.
+    static func registerBuiltins() {
+        LayerRegistry.shared.register(builtinLayerPlugins)
+    }
+
+    static func main() {
+        registerBuiltins()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// Errors that are the user's input, not a bug: one line on stderr, exit status 1.
+struct UserFacingError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs `body`, turning zoo's typed errors into one-line messages with exit status 1.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as ExitCode { throw e } catch let e as CleanExit { throw e } catch let e as ValidationError {
+        throw e
+    } catch {
+        FileHandle.standardError.write(Data("zoo: error: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+func printJSON(_ value: JSONValue) { print(value.serialized(pretty: true)) }
