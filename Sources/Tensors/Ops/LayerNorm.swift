@@ -35,7 +35,7 @@ extension Tensor {
         return out.recording("layer_norm", inputs) { g in
             // x̂ = (x − μ)·r;  dx = r · (g·w − mean(g·w) − x̂ · mean(g·w·x̂));  dw = Σ g·x̂;  db = Σ g.
             let gx = Tensor(uninitializedShape: x.shape)
-            let pg = g.data, pgx = gx.data
+            let pg = g.data, pgx = gx.data, ps = stats.data  // `stats` is kept alive by this closure
             let wantParams = weight?.requiresGrad == true || bias?.requiresGrad == true
             let ones = weight == nil ? Tensor(repeating: 1, shape: [d]) : nil
             let pwv = weight?.data ?? ones!.data
