@@ -18,9 +18,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]),
 
         // Numerics: float32 tensors, kernels, reverse-mode autodiff, modules, optimisers.
-        .target(
-            name: "Tensors", dependencies: ["COpenBLAS"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         // Plugin protocols, registries, JSON model specs, the catalog and model assembly.
         .target(name: "Zoo", dependencies: ["Tensors"]),
         // The built-in layer plugins (ViT, MAE decoder, heads, …).

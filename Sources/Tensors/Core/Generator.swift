@@ -19,11 +19,15 @@ public final class Generator: RandomNumberGenerator {
 
     /// Restores a generator from `stateWords` (four words, as `stateWords` returns them).
     public init(stateWords: [UInt64]) {
-        precondition(stateWords.count == 4, "a generator state has four words")
+        precondition(stateWords.count == 4 || stateWords.count == 5, "a generator state has four or five words")
         state = (stateWords[0], stateWords[1], stateWords[2], stateWords[3])
+        if stateWords.count == 5 { spareNormal = Double(bitPattern: stateWords[4]) }
     }
 
-    public var stateWords: [UInt64] { [state.0, state.1, state.2, state.3] }
+    /// The full state (a fifth word holds a pending normal), to save with a checkpoint and restore.
+    public var stateWords: [UInt64] {
+        [state.0, state.1, state.2, state.3] + (spareNormal.map { [$0.bitPattern] } ?? [])
+    }
 
     @inline(__always)
     public func next() -> UInt64 {
@@ -44,12 +48,21 @@ public final class Generator: RandomNumberGenerator {
     @inline(__always)
     public func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
-    /// Standard normal (Box–Muller in double precision).
+    /// The second normal of the last Box–Muller pair, handed out by the next call.
+    private var spareNormal: Double?
+
+    /// Standard normal (Box–Muller in double precision; each pair of uniforms gives two normals).
     public func normal() -> Double {
+        if let spare = spareNormal {
+            spareNormal = nil
+            return spare
+        }
         var u1 = uniform()
         while u1 <= 0 { u1 = uniform() }
         let u2 = uniform()
-        return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
+        let radius = (-2 * Foundation.log(u1)).squareRoot(), angle = 2 * Double.pi * u2
+        spareNormal = radius * Foundation.sin(angle)
+        return radius * Foundation.cos(angle)
     }
 
     /// Normal(mean, std) truncated to [lower, upper] by rejection, as timm's trunc_normal_ bounds it.
