@@ -30,9 +30,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Layers", "Tensors"],
-                    resources: [.copy("Fixtures")]),
+        // Shared test helpers: finite-difference gradient checks, fixture reading.
+        .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting"]),
+        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Layers", "Tensors", "TensorTesting"],
+                    exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

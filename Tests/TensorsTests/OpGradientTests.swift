@@ -1,5 +1,6 @@
 import Foundation
 import Tensors
+import TensorTesting
 import XCTest
 
 /// Every differentiable op against float64 central differences.

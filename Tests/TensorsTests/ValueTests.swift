@@ -1,5 +1,6 @@
 import Foundation
 import Tensors
+import TensorTesting
 import XCTest
 
 /// Hand-checked values for ops that are easy to get subtly wrong, and autodiff mechanics.

@@ -39,7 +39,8 @@ public final class MaskedAutoencoderModel: Module {
         precondition(noise.shape == [b, l], "MAE noise must be [\(b), \(l)], got \(noise.shape)")
         let encoded = encoder.encodeMasked(images, noise: noise, maskRatio: maskRatio)
         let prediction = decoder.decode(encoded.latent, idsRestore: encoded.idsRestore)
-        let target = MaskedAutoencoderModel.patchify(images, patchSize: encoder.patchSize)
+        // The target is data, not a function of the model: no gradient flows into it.
+        let target = withNoGrad { MaskedAutoencoderModel.patchify(images, patchSize: encoder.patchSize) }
         let loss = MaskedAutoencoderModel.reconstructionLoss(
             prediction: prediction, target: normPixelLoss ? MaskedAutoencoderModel.normalizePatches(target) : target,
             mask: encoded.mask)

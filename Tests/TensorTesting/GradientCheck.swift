@@ -6,8 +6,8 @@ import XCTest
 /// type); the check itself is in float64: the scalar probe Σ f(x)·R is accumulated in double and the
 /// central difference (f(x+h) − f(x−h)) / 2h is formed in double. R is a fixed random projection, so
 /// every output element contributes with a distinct weight.
-enum GradientCheck {
-    static func check(
+public enum GradientCheck {
+    public static func check(
         _ inputs: [Tensor], gradientScale: Double = 1, step: Float = 1e-2, rtol: Double = 2e-2, atol: Double = 2e-3, maxElements: Int = 48,
         file: StaticString = #filePath, line: UInt = #line, _ f: ([Tensor]) -> Tensor
     ) {
@@ -57,7 +57,7 @@ enum GradientCheck {
     }
 }
 
-func assertClose(_ a: [Float], _ b: [Float], tol: Float = 1e-5, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+public func assertClose(_ a: [Float], _ b: [Float], tol: Float = 1e-5, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertEqual(a.count, b.count, "length \(message)", file: file, line: line)
     for (i, (x, y)) in zip(a, b).enumerated() where abs(x - y) > tol * max(1, abs(y)) {
         XCTFail("\(message) element \(i): \(x) vs \(y)", file: file, line: line)
@@ -65,6 +65,6 @@ func assertClose(_ a: [Float], _ b: [Float], tol: Float = 1e-5, _ message: Strin
     }
 }
 
-func randomTensor(_ shape: [Int], seed: UInt64, std: Double = 1) -> Tensor {
+public func randomTensor(_ shape: [Int], seed: UInt64, std: Double = 1) -> Tensor {
     Tensor.randn(shape, generator: Generator(seed: seed), std: std)
 }
