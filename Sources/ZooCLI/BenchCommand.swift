@@ -30,15 +30,20 @@ struct BenchCommand: ParsableCommand {
             let encoder = built.encoder
             let generator = Generator(seed: 1)
             let images = Tensor.randn([batch, encoder.inChannels, encoder.imageSize, encoder.imageSize], generator: generator)
-            let step: () -> Void
+            // Each step returns the shapes of what the model produced, printed once.
+            let step: () -> String
             switch mode {
             case .infer:
                 built.module.eval()
                 step = {
                     withNoGrad {
                         switch built {
-                        case let .classifier(m): _ = m(images)
-                        case let .maskedAutoencoder(m): _ = m(images)
+                        case let .classifier(m):
+                            let out = m(images)
+                            return (["features \(out.features.shape)"] + out.logits.map { "\($0.name) \($0.tensor.shape)" }).joined(separator: ", ")
+                        case let .maskedAutoencoder(m):
+                            let out = m(images)
+                            return "loss \(out.loss.shape), pred \(out.prediction.shape), mask \(out.mask.shape)"
                         }
                     }
                 }
@@ -50,9 +55,11 @@ struct BenchCommand: ParsableCommand {
                 var targets: Tensor?
                 step = {
                     let loss: Tensor
+                    var shapes = ""
                     switch built {
                     case let .classifier(m):
                         let out = m(images)
+                        shapes = (["features \(out.features.shape)"] + out.logits.map { "\($0.name) \($0.tensor.shape)" }).joined(separator: ", ")
                         if let first = out.logits.first {
                             let t = targets ?? Tensor(first.tensor.scalars.indices.map { _ in generator.uniform() < 0.3 ? 1 : 0 },
                                                       shape: first.tensor.shape)
@@ -62,18 +69,22 @@ struct BenchCommand: ParsableCommand {
                             loss = out.features.squared().mean()
                         }
                     case let .maskedAutoencoder(m):
-                        loss = m(images).loss
+                        let out = m(images)
+                        shapes = "loss \(out.loss.shape), pred \(out.prediction.shape), mask \(out.mask.shape)"
+                        loss = out.loss
                     }
                     built.module.zeroGrad()
                     loss.backward()
                     optimizer.update()
+                    return shapes + ", loss \(String(format: "%.4f", loss.item))"
                 }
             }
-            step()  // warm-up: first-touch allocation, BLAS thread start
+            let shapes = step()  // warm-up: first-touch allocation
+            if !json { print("\(name): input [\(batch), \(encoder.inChannels), \(encoder.imageSize), \(encoder.imageSize)] → \(shapes)") }
             var times: [Double] = []
             for _ in 0..<steps {
                 let start = DispatchTime.now().uptimeNanoseconds
-                step()
+                _ = step()
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
             let median = times.sorted()[times.count / 2]

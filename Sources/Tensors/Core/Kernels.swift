@@ -22,11 +22,48 @@ public enum Kernels {
 
     /// Row-major C[M,N] = alpha · op(A) · op(B) + beta · C, with leading dimensions given so that
     /// strided sub-matrices (one head's q inside a qkv row) need no copy.
+    ///
+    /// zoo keeps OpenBLAS single-threaded and splits large products into one band of C per worker
+    /// itself: one thread pool for the whole engine, and no BLAS threads spinning (sched_yield) while
+    /// the element-wise kernels run.
     @inline(__always)
     public static func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        BLASThreads.configureOnce
+        let workers = Parallel.workers
+        if workers <= 1 || m * n * k < 1 << 21 || Parallel.isInsideWorker {
+            sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        if m >= n {
+            // Bands of rows of C: rows of op(A).
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let m0 = m * w / workers, m1 = m * (w + 1) / workers
+                guard m1 > m0 else { return }
+                Parallel.markWorker {
+                    sgemm(transA, transB, m1 - m0, n, k, alpha, a + (transA ? m0 : m0 * lda), lda, b, ldb, beta, c + m0 * ldc, ldc)
+                }
+            }
+        } else {
+            // Bands of columns of C: columns of op(B).
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let n0 = n * w / workers, n1 = n * (w + 1) / workers
+                guard n1 > n0 else { return }
+                Parallel.markWorker {
+                    sgemm(transA, transB, m, n1 - n0, k, alpha, a, lda, b + (transB ? n0 * ldb : n0), ldb, beta, c + n0, ldc)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func sgemm(
+        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
     ) {
         cblas_sgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
@@ -61,4 +98,9 @@ public enum Kernels {
             for j in 0..<cols { out[j] += part[j] }
         }
     }
+}
+
+/// OpenBLAS runs single-threaded: zoo's own workers split the work (see `Kernels.gemm`).
+enum BLASThreads {
+    static let configureOnce: Void = { openblas_set_num_threads(1) }()
 }

@@ -1,5 +1,4 @@
 import Foundation
-import COpenBLAS
 
 /// Row-parallel loops for the element-wise kernels. GEMMs get their threads from OpenBLAS instead.
 public enum Parallel {
@@ -27,22 +26,31 @@ public enum Parallel {
         }
     }
 
-    /// Runs `body(i)` for every `i` in `0..<count` on the workers, with OpenBLAS kept to one thread
-    /// inside so that many small GEMMs (one per attention head) run side by side instead of each
-    /// waking the BLAS thread pool.
-    public static func forEachWithSerialBLAS(_ count: Int, _ body: (Int) -> Void) {
+    /// Runs `body(i)` for every `i` in `0..<count` on the workers; GEMMs called inside stay on the
+    /// calling worker (many small products side by side, one per attention head).
+    public static func forEachItem(_ count: Int, _ body: (Int) -> Void) {
         let chunks = min(workers, count)
-        if chunks <= 1 {
+        if chunks <= 1 || isInsideWorker {
             for i in 0..<count { body(i) }
             return
         }
-        let previous = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(previous) }
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = count * chunk / chunks
-            let end = count * (chunk + 1) / chunks
-            for i in start..<end { body(i) }
+            markWorker {
+                for i in (count * chunk / chunks)..<(count * (chunk + 1) / chunks) { body(i) }
+            }
         }
     }
+
+    /// Whether the current thread is already one of a parallel loop's workers (nested loops run serially).
+    public static var isInsideWorker: Bool { Thread.current.threadDictionary[workerKey] != nil }
+
+    static func markWorker(_ body: () -> Void) {
+        let dictionary = Thread.current.threadDictionary
+        if dictionary[workerKey] != nil { return body() }
+        dictionary[workerKey] = true
+        defer { dictionary.removeObject(forKey: workerKey) }
+        body()
+    }
+
+    private static let workerKey = "zoo.parallel.worker"
 }

@@ -15,7 +15,7 @@ extension Tensor {
         let keep = needsGraph(qkv)
         let probabilities = keep ? Tensor(uninitializedShape: [b, heads, n, n]) : nil
         let pq = qkv.data, po = out.data
-        Parallel.forEachWithSerialBLAS(b * heads) { pair in
+        Parallel.forEachItem(b * heads) { pair in
             let bi = pair / heads, h = pair % heads
             let q = pq + bi * n * 3 * dim + h * hd, k = q + dim, v = q + 2 * dim
             let scratch = probabilities == nil ? UnsafeMutablePointer<Float>.allocate(capacity: n * n) : nil
@@ -33,7 +33,7 @@ extension Tensor {
         return out.recording("attention", [qkv]) { g in
             let gqkv = Tensor(uninitializedShape: qkv.shape)
             let pg = g.data, pgq = gqkv.data
-            Parallel.forEachWithSerialBLAS(b * heads) { pair in
+            Parallel.forEachItem(b * heads) { pair in
                 let bi = pair / heads, h = pair % heads
                 let q = pq + bi * n * 3 * dim + h * hd, k = q + dim, v = q + 2 * dim
                 let dq = pgq + bi * n * 3 * dim + h * hd, dk = dq + dim, dv = dq + 2 * dim
