@@ -26,7 +26,9 @@ struct ListCommand: ParsableCommand {
             if what == .all || what == .layers {
                 for p in LayerRegistry.shared.all { rows.append(("layers", p.name, p.summary, [])) }
             }
-            // Task plugins arrive with the tasks; the section is listed (empty) so scripts can rely on it.
+            if what == .all || what == .tasks {
+                for p in TaskRegistry.shared.all { rows.append(("tasks", p.name, p.summary, [])) }
+            }
             if let filter { rows = rows.filter { Glob(filter).matches($0.name) } }
 
             if json {

@@ -144,3 +144,44 @@ final class OpGradientTests: XCTestCase {
         XCTAssertEqual(y.scalars, x.scalars)
     }
 }
+
+final class ModuleTests: XCTestCase {
+    final class Pair: Module {
+        let a = Tensor(zeros: [2, 3]), b = Tensor(zeros: [3])
+        override init() {
+            super.init()
+            parameter("weight", a)
+            parameter("bias", b)
+        }
+    }
+
+    func testStrictLoadReportsEveryProblemByName() {
+        let root = Module()
+        root.child("layer", Pair())
+        root.child("", Pair())  // merged: its keys sit at the root
+        XCTAssertEqual(root.namedParameters().map(\.key), ["weight", "bias", "layer.weight", "layer.bias"])
+        let weights: [String: Tensor] = ["weight": Tensor(zeros: [2, 3]), "bias": Tensor(zeros: [4]),
+                                         "layer.weight": Tensor(repeating: 1, shape: [2, 3]), "extra": Tensor(zeros: [1])]
+        XCTAssertThrowsError(try root.load(weights)) { e in
+            XCTAssertEqual("\(e)", "missing keys (1): layer.bias; unexpected keys (1): extra; shape mismatches (1): bias expected [3], got [4]")
+        }
+        XCTAssertEqual(root.namedParameters()[2].tensor.scalars, [0, 0, 0, 0, 0, 0], "nothing loaded after an error")
+        // Non-strict loading still refuses shape mismatches but tolerates missing and unexpected keys.
+        XCTAssertNoThrow(try root.load(["layer.weight": Tensor(repeating: 1, shape: [2, 3]), "extra": Tensor(zeros: [1])], strict: false))
+        XCTAssertEqual(root.namedParameters()[2].tensor.scalars, [1, 1, 1, 1, 1, 1])
+    }
+
+    func testFreezeTrainEvalAndCount() {
+        let root = Module()
+        let p = root.child("p", Pair())
+        XCTAssertEqual(root.parameterCount, 9)
+        root.freeze()
+        XCTAssertTrue(root.trainableParameters().isEmpty)
+        p.freeze(false)
+        XCTAssertEqual(root.trainableParameters().count, 2)
+        root.eval()
+        XCTAssertFalse(p.training)
+        root.train()
+        XCTAssertTrue(p.training)
+    }
+}

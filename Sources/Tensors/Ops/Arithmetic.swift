@@ -37,6 +37,14 @@ extension Tensor {
                     for j in 0..<m { oo[j] = F.apply(pa[j], ob[j]) }
                 }
             }
+        } else if a.count == n, let block = Tensor.leadingBlock(b.shape, in: shape) {
+            // b [B, 1, …, 1] against a [B, …]: one b value per contiguous block of a (per-sample scales).
+            Parallel.forEachChunk(b.count, grain: max(1, (1 << 15) / max(block, 1))) { r in
+                for row in r {
+                    let oa = pa + row * block, oo = o + row * block, v = pb[row]
+                    for j in 0..<block { oo[j] = F.apply(oa[j], v) }
+                }
+            }
         } else {
             // General case: materialise both operands at the output shape, then combine.
             let ea = a.count == n ? a : withNoGrad { a.expanded(to: shape) }
@@ -45,6 +53,14 @@ extension Tensor {
             for i in 0..<n { o[i] = F.apply(qa[i], qb[i]) }
         }
         return out
+    }
+
+    /// When `small` equals `big` on its leading dims and is 1 after them, the size of the trailing block
+    /// each of its elements covers; nil otherwise.
+    static func leadingBlock(_ small: [Int], in big: [Int]) -> Int? {
+        guard small.count == big.count, let last = small.lastIndex(where: { $0 != 1 }) else { return nil }
+        guard Array(small[...last]) == Array(big[...last]) else { return nil }
+        return big[(last + 1)...].reduce(1, *)
     }
 
     public static func + (a: Tensor, b: Tensor) -> Tensor {
