@@ -23,7 +23,7 @@ build: deps
 	$(SWIFT) build -c $(CONFIG) --product zoo
 
 test: deps
-	$(SWIFT) test -c $(CONFIG)
+	$(SWIFT) test -c $(CONFIG) --disable-swift-testing
 
 demo: build
 	.build/$(CONFIG)/zoo list
