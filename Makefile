@@ -22,7 +22,9 @@ deps:
 build: deps
 	$(SWIFT) build -c $(CONFIG) --product zoo
 
+# The CLI tests run the zoo executable, so it is built first.
 test: deps
+	$(SWIFT) build -c $(CONFIG) --product zoo
 	$(SWIFT) test -c $(CONFIG) --disable-swift-testing
 
 demo: build

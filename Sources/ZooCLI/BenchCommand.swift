@@ -25,8 +25,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let catalog = try Catalog.locate()
-            let (name, spec) = try catalog.spec(for: model)
-            let built = try ModelBuilder().build(spec)
+            let (name, spec, built) = try catalog.buildModel(model)
             let encoder = built.encoder
             let generator = Generator(seed: 1)
             let images = Tensor.randn([batch, encoder.inChannels, encoder.imageSize, encoder.imageSize], generator: generator)

@@ -13,8 +13,7 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let catalog = try Catalog.locate()
-            let (name, spec) = try catalog.spec(for: model)
-            let built = try ModelBuilder().build(spec)
+            let (name, spec, built) = try catalog.buildModel(model)
             let named = built.module.namedParameters()
             let total = named.reduce(0) { $0 + $1.tensor.count }
             let trainable = named.filter { $0.tensor.requiresGrad }.reduce(0) { $0 + $1.tensor.count }

@@ -21,6 +21,11 @@ struct ZooCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
+            // Usage mistakes exit with 2 (as getopt tools do), failures with 1.
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
             exit(withError: error)
         }
     }

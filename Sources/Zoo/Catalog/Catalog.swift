@@ -73,6 +73,16 @@ public struct Catalog {
         throw CatalogError.notFound
     }
 
+    /// Builds the model a catalog name or spec file describes; errors in a spec file name the file.
+    public func buildModel(_ nameOrFile: String, registry: LayerRegistry = .shared, seed: UInt64 = 0) throws -> (name: String, spec: JSONValue, model: ZooModel) {
+        let (name, spec) = try self.spec(for: nameOrFile)
+        do {
+            return (name, spec, try ModelBuilder(registry: registry, seed: seed).build(spec))
+        } catch let e as SpecError where entry(named: nameOrFile) == nil {
+            throw CatalogError.invalid(file: nameOrFile, reason: e.description)
+        }
+    }
+
     /// A model spec from a catalog name or a path to a JSON spec file.
     public func spec(for nameOrFile: String) throws -> (name: String, spec: JSONValue) {
         if let e = entry(named: nameOrFile) { return (e.name, e.spec) }

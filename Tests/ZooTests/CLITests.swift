@@ -1,0 +1,81 @@
+import Foundation
+import XCTest
+
+/// The `zoo` executable as a user runs it: output, errors on stderr, exit statuses (1 failure, 2 usage).
+final class CLITests: XCTestCase {
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    /// The zoo binary built beside this test bundle.
+    static let executable: URL? = {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("zoo")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return nil
+    }()
+
+    func zoo(_ arguments: String...) throws -> Result {
+        guard let exe = Self.executable else { throw XCTSkip("zoo executable not built next to the tests") }
+        let process = Process()
+        process.executableURL = exe
+        process.arguments = arguments
+        process.currentDirectoryURL = repositoryRoot
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func testListJSONAndFilter() throws {
+        let r = try zoo("list", "layers", "--json")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let items = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]
+        XCTAssertEqual(Set(items?.compactMap { $0["name"] as? String } ?? []),
+                       ["linear", "layer_norm", "mlp", "attention", "block", "patch_embed", "vit", "mae_decoder", "grad_reverse"])
+        XCTAssertTrue(items?.allSatisfy { ($0["description"] as? String)?.isEmpty == false } ?? false)
+        let filtered = try zoo("list", "models", "--filter", "fmae-iat-*")
+        XCTAssertEqual(filtered.stdout.components(separatedBy: "\n").filter { $0.contains("fmae-iat-vit-large-bp4d-fold") }.count, 3)
+        XCTAssertFalse(filtered.stdout.contains("vit-base-patch16 "))
+    }
+
+    func testShowJSONCountsParameters() throws {
+        let r = try zoo("show", "vit-small-patch16", "--json")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(object?["parameters"] as? Int, 21_665_664)
+    }
+
+    func testErrorsAndExitStatuses() throws {
+        let unknown = try zoo("show", "vit-base-patch61")
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertEqual(unknown.stderr, "zoo: error: no model \"vit-base-patch61\" in the catalog and no such spec file (did you mean \"vit-base-patch16\"?)\n")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-cli-\(getpid()).json")
+        try #"{"encoder": {"type": "vit", "depth": "12"}}"#.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let bad = try zoo("show", file.path)
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(bad.stderr, "zoo: error: \(file.path): encoder.depth: expected an integer, got \"12\"\n")
+        XCTAssertEqual(try zoo("bench", "--model", "vit-small-patch16", "--batch", "0").status, 2)
+        XCTAssertEqual(try zoo("list", "widgets").status, 2)
+        XCTAssertEqual(try zoo("frobnicate").status, 2)
+    }
+
+    func testBenchReportsJSON() throws {
+        let spec = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-bench-\(getpid()).json")
+        try #"{"encoder": {"type": "vit", "img_size": 32, "patch_size": 8, "embed_dim": 32, "depth": 1, "num_heads": 2, "global_pool": "avg"}, "heads": [{"name": "head", "type": "linear", "out_features": 3}]}"#
+            .write(to: spec, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: spec) }
+        for mode in ["infer", "train"] {
+            let r = try zoo("bench", "--model", spec.path, "--batch", "2", "--mode", mode, "--steps", "1", "--json")
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            XCTAssertEqual(object?["mode"] as? String, mode)
+            XCTAssertEqual(object?["batch"] as? Int, 2)
+            XCTAssertGreaterThan(object?["images_per_second"] as? Double ?? 0, 0)
+        }
+    }
+}
