@@ -30,10 +30,7 @@ public enum AttentionPlugin: LayerPlugin {
 
     public static func build(_ spec: SpecObject, context: BuildContext) throws -> Module {
         let dim = try context.requireInputDim(spec, key: "dim")
-        let heads = try spec.positiveInt("num_heads")
-        guard dim % heads == 0 else {
-            throw SpecError.invalid(path: spec.childPath("num_heads"), message: "dim \(dim) is not divisible by \(heads) heads")
-        }
+        let heads = try spec.headCount(dividing: dim)
         return Attention(dim: dim, heads: heads, qkvBias: try spec.bool("qkv_bias", default: true), generator: context.generator)
     }
 }

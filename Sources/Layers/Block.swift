@@ -41,10 +41,7 @@ public enum BlockPlugin: LayerPlugin {
 
     public static func build(_ spec: SpecObject, context: BuildContext) throws -> Module {
         let dim = try context.requireInputDim(spec, key: "dim")
-        let heads = try spec.positiveInt("num_heads")
-        guard dim % heads == 0 else {
-            throw SpecError.invalid(path: spec.childPath("num_heads"), message: "dim \(dim) is not divisible by \(heads) heads")
-        }
+        let heads = try spec.headCount(dividing: dim)
         return Block(dim: dim, heads: heads, mlpRatio: try spec.double("mlp_ratio", default: 4),
                      qkvBias: try spec.bool("qkv_bias", default: true), eps: Float(try spec.double("norm_eps", default: 1e-6)),
                      dropPath: Float(try spec.double("drop_path", default: 0, in: 0...0.99)), generator: context.generator)

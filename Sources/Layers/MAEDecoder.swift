@@ -61,10 +61,7 @@ public enum MAEDecoderPlugin: LayerPlugin {
             throw SpecError.invalid(path: spec.path, message: "an mae_decoder needs an encoder (use it as a model's \"decoder\")")
         }
         let dim = try spec.positiveInt("embed_dim", default: 512)
-        let heads = try spec.positiveInt("num_heads", default: 16)
-        guard dim % heads == 0 else {
-            throw SpecError.invalid(path: spec.childPath("num_heads"), message: "embed_dim \(dim) is not divisible by \(heads) heads")
-        }
+        let heads = try spec.headCount(dividing: dim, dimName: "embed_dim", default: 16)
         guard dim % 4 == 0 else {
             throw SpecError.invalid(path: spec.childPath("embed_dim"), message: "sin-cos positions need embed_dim divisible by 4, got \(dim)")
         }

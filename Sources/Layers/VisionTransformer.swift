@@ -139,7 +139,7 @@ public enum VisionTransformerPlugin: LayerPlugin {
         c.inChannels = try spec.positiveInt("in_chans", default: 3)
         c.embedDim = try spec.positiveInt("embed_dim", default: 768)
         c.depth = try spec.positiveInt("depth", default: 12)
-        c.heads = try spec.positiveInt("num_heads", default: 12)
+        c.heads = try spec.headCount(dividing: c.embedDim, dimName: "embed_dim", default: 12)
         c.mlpRatio = try spec.double("mlp_ratio", default: 4)
         c.qkvBias = try spec.bool("qkv_bias", default: true)
         c.normEps = Float(try spec.double("norm_eps", default: 1e-6))
@@ -148,9 +148,6 @@ public enum VisionTransformerPlugin: LayerPlugin {
         c.fixedSinCosPositions = try spec.choice("pos_embed", ["learned", "sincos"], default: "learned") == "sincos"
         guard c.imageSize % c.patchSize == 0 else {
             throw SpecError.invalid(path: spec.childPath("patch_size"), message: "img_size \(c.imageSize) is not a multiple of patch_size \(c.patchSize)")
-        }
-        guard c.embedDim % c.heads == 0 else {
-            throw SpecError.invalid(path: spec.childPath("num_heads"), message: "embed_dim \(c.embedDim) is not divisible by \(c.heads) heads")
         }
         guard c.mlpRatio > 0 else { throw SpecError.invalid(path: spec.childPath("mlp_ratio"), message: "expected a positive number, got \(c.mlpRatio)") }
         if c.fixedSinCosPositions && c.embedDim % 4 != 0 {
