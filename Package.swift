@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: Tensors ← Zoo ← Layers ← ZooCLI (which registers the built-in plugins).
+// Dependencies point one way: Tensors ← Checkpoint ← Zoo ← Layers ← ZooCLI (which registers the
+// built-in plugins).
 let package = Package(
     name: "zoo",
     products: [
@@ -17,10 +18,16 @@ let package = Package(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
 
+        .systemLibrary(
+            name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]),
+
         // Numerics: float32 tensors, kernels, reverse-mode autodiff, modules, optimisers.
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
-        // Plugin protocols, registries, JSON model specs, the catalog and model assembly.
-        .target(name: "Zoo", dependencies: ["Tensors"]),
+        // Checkpoint files: safetensors, HDF5, PyTorch .pth (zip and legacy, read without Python).
+        .target(name: "Checkpoint", dependencies: ["Tensors", "CHDF5"]),
+        // Plugin protocols, registries, JSON model specs, the catalog, model assembly and weight loading.
+        .target(name: "Zoo", dependencies: ["Tensors", "Checkpoint"]),
         // The built-in layer plugins (ViT, MAE decoder, heads, …).
         .target(name: "Layers", dependencies: ["Zoo", "Tensors"]),
         .executableTarget(
@@ -33,6 +40,8 @@ let package = Package(
         // Shared test helpers: finite-difference gradient checks, fixture reading.
         .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Tensors", "TensorTesting"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Layers", "Tensors", "TensorTesting"],
                     exclude: ["Fixtures"]),
     ],
