@@ -1,13 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: Tensors ← Checkpoint ← Zoo ← Layers ← ZooCLI (which registers the
+// Dependencies point one way: Tensors ← Checkpoint ← Zoo ← Layers, Tasks ← ZooCLI (which registers the
 // built-in plugins).
 let package = Package(
     name: "zoo",
     products: [
         .executable(name: "zoo", targets: ["ZooCLI"]),
-        .library(name: "Zoo", targets: ["Zoo", "Layers", "Tensors"]),
+        .library(name: "Zoo", targets: ["Zoo", "Layers", "Tasks", "Checkpoint", "Tensors"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,16 +24,20 @@ let package = Package(
 
         // Numerics: float32 tensors, kernels, reverse-mode autodiff, modules, optimisers.
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
+        // An order-keeping JSON value and strict parser (specs, catalog, safetensors headers).
+        .target(name: "JSON"),
         // Checkpoint files: safetensors, HDF5, PyTorch .pth (zip and legacy, read without Python).
-        .target(name: "Checkpoint", dependencies: ["Tensors", "CHDF5"]),
+        .target(name: "Checkpoint", dependencies: ["Tensors", "JSON", "CHDF5"]),
         // Plugin protocols, registries, JSON model specs, the catalog, model assembly and weight loading.
-        .target(name: "Zoo", dependencies: ["Tensors", "Checkpoint"]),
+        .target(name: "Zoo", dependencies: ["Tensors", "JSON", "Checkpoint"]),
         // The built-in layer plugins (ViT, MAE decoder, heads, …).
         .target(name: "Layers", dependencies: ["Zoo", "Tensors"]),
+        // The built-in task plugins (`zoo run TASK`).
+        .target(name: "Tasks", dependencies: ["Zoo", "Checkpoint", "Tensors"]),
         .executableTarget(
             name: "ZooCLI",
             dependencies: [
-                "Zoo", "Layers", "Tensors",
+                "Zoo", "Layers", "Tasks", "Checkpoint", "Tensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -42,7 +46,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Tensors", "TensorTesting"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Layers", "Tensors", "TensorTesting"],
+        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Layers", "Tasks", "Checkpoint", "Tensors", "TensorTesting"],
                     exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Layers
+import Tasks
 import Zoo
 
 @main
@@ -8,11 +9,12 @@ struct ZooCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zoo",
         abstract: "A Swift model zoo for facial behaviour understanding (FMAE / FMAE-IAT).",
-        subcommands: [ListCommand.self, ShowCommand.self, BenchCommand.self])
+        subcommands: [ListCommand.self, ShowCommand.self, InspectCommand.self, ConvertCommand.self, RunCommand.self, BenchCommand.self])
 
     /// Registers the built-in plugins; runs before any subcommand uses a registry.
     static func registerBuiltins() {
         LayerRegistry.shared.register(builtinLayerPlugins)
+        TaskRegistry.shared.register(builtinTaskPlugins)
     }
 
     static func main() {

@@ -57,7 +57,7 @@ final class OwnedBytes {
     deinit { free(pointer) }
 }
 
-/// A whole file mapped read-only. Pages are read on demand, so opening a 1 GB checkpoint costs nothing
+/// A whole file mapped privately (copy-on-write). Pages are read on demand, so opening a 1 GB checkpoint costs nothing
 /// until its tensors are touched.
 public final class MappedFile {
     public let path: String
@@ -79,7 +79,9 @@ public final class MappedFile {
             mapping = nil
             return
         }
-        let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0)
+        // Copy-on-write: a loaded parameter that training later updates in place gets private pages; the
+        // file itself is never written.
+        let p = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)
         guard let p, p != MAP_FAILED else { throw CheckpointError.unreadable(file: path, reason: "cannot map: \(String(cString: strerror(errno)))") }
         mapping = p
         bytes = ByteBuffer(base: UnsafeRawPointer(p), count: length, owner: self)

@@ -104,6 +104,12 @@ public struct LoadError: Error, CustomStringConvertible {
     public var mismatched: [(key: String, expected: [Int], got: [Int])]
     public var isEmpty: Bool { missing.isEmpty && unexpected.isEmpty && mismatched.isEmpty }
 
+    public init(missing: [String] = [], unexpected: [String] = [], mismatched: [(key: String, expected: [Int], got: [Int])] = []) {
+        self.missing = missing
+        self.unexpected = unexpected
+        self.mismatched = mismatched
+    }
+
     public var description: String {
         var lines: [String] = []
         if !missing.isEmpty { lines.append("missing keys (\(missing.count)): " + missing.joined(separator: ", ")) }

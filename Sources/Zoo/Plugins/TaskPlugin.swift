@@ -5,6 +5,7 @@ public struct TaskOption: Sendable {
     public enum Kind: String, Sendable { case string, integer, number, flag, path }
     public var name: String
     public var kind: Kind
+    /// nil: required (flags default to off).
     public var defaultValue: String?
     public var help: String
 
@@ -16,15 +17,124 @@ public struct TaskOption: Sendable {
     }
 }
 
-/// A job `zoo run NAME` performs (pretraining, fine-tuning, evaluation, …). Registered like layers:
-/// one file per task, one line in the built-in list.
+/// A job `zoo run NAME` performs (prediction, fine-tuning, evaluation, …). Registered like layers: one
+/// file per task, one line in the built-in list.
 public protocol TaskPlugin {
     static var name: String { get }
     /// One line for `zoo list tasks`.
     static var summary: String { get }
     static var options: [TaskOption] { get }
-    /// Runs with the parsed option values (every declared option present, defaults filled in).
-    static func run(_ values: [String: String]) throws
+    static func run(_ arguments: TaskArguments) throws
+}
+
+/// A mistake in how a task was called (exit status 2), as opposed to a failure while running it.
+public struct TaskUsageError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Option values of one run: command line over `--config FILE.json` over the declared defaults.
+public struct TaskArguments {
+    public let task: String
+    public let values: [String: String]
+
+    public init(task: String, values: [String: String]) {
+        self.task = task
+        self.values = values
+    }
+
+    /// Parses `--name value`, `--name=value` and bare flags against `plugin.options`.
+    public static func parse(_ plugin: TaskPlugin.Type, _ arguments: [String]) throws -> TaskArguments {
+        let declared = Dictionary(uniqueKeysWithValues: plugin.options.map { ($0.name, $0) })
+        var given: [String: String] = [:]
+        var i = 0
+        func unknown(_ name: String) -> TaskUsageError {
+            let hint = closestMatch(to: name, in: Array(declared.keys) + ["config"]).map { " (did you mean --\($0)?)" } ?? ""
+            return TaskUsageError("zoo run \(plugin.name): unknown option --\(name)\(hint)")
+        }
+        while i < arguments.count {
+            let arg = arguments[i]
+            guard arg.hasPrefix("--"), arg.count > 2 else { throw TaskUsageError("zoo run \(plugin.name): unexpected argument \(arg)") }
+            var name = String(arg.dropFirst(2)), value: String?
+            if let eq = name.firstIndex(of: "=") {
+                value = String(name[name.index(after: eq)...])
+                name = String(name[..<eq])
+            }
+            if name == "config" {
+                guard let v = value ?? (i + 1 < arguments.count ? arguments[i + 1] : nil) else { throw TaskUsageError("--config needs a file") }
+                if value == nil { i += 1 }
+                for (k, v) in try configValues(file: v, plugin: plugin) where given[k] == nil { given[k] = v }
+                i += 1
+                continue
+            }
+            guard let option = declared[name] else { throw unknown(name) }
+            if option.kind == .flag {
+                given[name] = value ?? "true"
+            } else {
+                guard let v = value ?? (i + 1 < arguments.count ? arguments[i + 1] : nil) else {
+                    throw TaskUsageError("zoo run \(plugin.name): --\(name) needs a value")
+                }
+                if value == nil { i += 1 }
+                given[name] = v
+            }
+            i += 1
+        }
+        var values: [String: String] = [:]
+        for option in plugin.options {
+            if let v = given[option.name] ?? option.defaultValue { values[option.name] = v }
+        }
+        let arguments = TaskArguments(task: plugin.name, values: values)
+        for option in plugin.options where option.kind == .integer || option.kind == .number {
+            if values[option.name] != nil { _ = try option.kind == .integer ? Double(arguments.int(option.name)) : arguments.double(option.name) }
+        }
+        return arguments
+    }
+
+    /// A JSON object of option values; command-line values win over it.
+    static func configValues(file: String, plugin: TaskPlugin.Type) throws -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: file) else { throw TaskUsageError("\(file): cannot read the config file") }
+        let value: JSONValue
+        do { value = try JSONParser.parse(data) } catch { throw TaskUsageError("\(file): invalid JSON: \(error)") }
+        guard case let .object(pairs) = value else { throw TaskUsageError("\(file): expected a JSON object of options") }
+        let names = plugin.options.map(\.name)
+        var out: [String: String] = [:]
+        for (k, v) in pairs {
+            let name = k.replacingOccurrences(of: "_", with: "-")
+            guard names.contains(name) else {
+                let hint = closestMatch(to: name, in: names).map { " (did you mean \"\($0)\"?)" } ?? ""
+                throw TaskUsageError("\(file): \(k): unknown option of \(plugin.name)\(hint)")
+            }
+            switch v {
+            case let .string(s): out[name] = s
+            case let .integer(i): out[name] = String(i)
+            case let .number(d): out[name] = String(d)
+            case let .bool(b): out[name] = b ? "true" : "false"
+            default: throw TaskUsageError("\(file): \(k): expected a string, number or boolean")
+            }
+        }
+        return out
+    }
+
+    public func optionalString(_ name: String) -> String? { values[name] }
+
+    public func string(_ name: String) throws -> String {
+        guard let v = values[name] else { throw TaskUsageError("zoo run \(task): --\(name) is required") }
+        return v
+    }
+
+    public func int(_ name: String) throws -> Int {
+        let v = try string(name)
+        guard let i = Int(v) else { throw TaskUsageError("zoo run \(task): --\(name) expects an integer, got \(v)") }
+        return i
+    }
+
+    public func double(_ name: String) throws -> Double {
+        let v = try string(name)
+        guard let d = Double(v) else { throw TaskUsageError("zoo run \(task): --\(name) expects a number, got \(v)") }
+        return d
+    }
+
+    public func flag(_ name: String) -> Bool { ["true", "1", "yes"].contains(values[name] ?? "false") }
 }
 
 /// Task plugins by name.

@@ -415,10 +415,24 @@ def case_sincos(mae):
               os.path.join(OUT_DIR, "sincos.safetensors"))
 
 
+def case_resample():
+    """pos_embed resampled to another grid as MAE's interpolate_pos_embed does (cls row kept, bicubic)."""
+    g = torch.Generator().manual_seed(4)
+    table = torch.randn(1, 1 + 4 * 4, 8, generator=g)
+    outputs = {"inputs.table": table.contiguous()}
+    for new in (6, 3):
+        grid = table[:, 1:].reshape(1, 4, 4, 8).permute(0, 3, 1, 2)
+        grid = torch.nn.functional.interpolate(grid, size=(new, new), mode="bicubic", align_corners=False)
+        grid = grid.permute(0, 2, 3, 1).flatten(1, 2)
+        outputs[f"outputs.grid_{new}"] = torch.cat([table[:, :1], grid], dim=1).contiguous()
+    save_file(outputs, os.path.join(OUT_DIR, "resample.safetensors"))
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     case_vit_avg_iat()
     case_vit_token_mlp()
     mae = case_mae()
     case_sincos(mae)
+    case_resample()
     print("wrote fixtures to", OUT_DIR)

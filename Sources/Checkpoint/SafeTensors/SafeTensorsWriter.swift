@@ -1,0 +1,68 @@
+import Foundation
+import JSON
+
+/// Writes safetensors files that the reference implementation (Python `safetensors`) loads: JSON header
+/// padded with spaces to a multiple of 8 bytes, `__metadata__` first, data laid out widest dtype first
+/// (file order kept within a width) so every tensor is aligned to its element size.
+public enum SafeTensorsWriter {
+    public static func write(_ tensors: [(name: String, tensor: StoredTensor)], metadata: [(key: String, value: String)] = [],
+                             to path: String) throws {
+        var seen = Set<String>()
+        for (name, _) in tensors where !seen.insert(name).inserted {
+            throw CheckpointError.cannotWrite(file: path, reason: "duplicate tensor name \(name)")
+        }
+        let ordered = tensors.enumerated().sorted { a, b in
+            a.element.tensor.dtype.size != b.element.tensor.dtype.size
+                ? a.element.tensor.dtype.size > b.element.tensor.dtype.size : a.offset < b.offset
+        }.map(\.element)
+
+        var entries: [(String, JSONValue)] = []
+        if !metadata.isEmpty {
+            entries.append(("__metadata__", .object(metadata.map { ($0.key, .string($0.value)) })))
+        }
+        var offset = 0
+        for (name, t) in ordered {
+            entries.append((name, .object([("dtype", .string(t.dtype.rawValue)), ("shape", .array(t.shape.map { .integer($0) })),
+                                           ("data_offsets", .array([.integer(offset), .integer(offset + t.bytes.count)]))])))
+            offset += t.bytes.count
+        }
+        var header = Array(JSONValue.object(entries).serialized().utf8)
+        while header.count % 8 != 0 { header.append(0x20) }
+
+        try writeAtomically(to: path) { temporary in
+            guard let out = FileHandleWriter(path: temporary) else {
+                throw CheckpointError.cannotWrite(file: path, reason: String(cString: strerror(errno)))
+            }
+            defer { out.close() }
+            var length = UInt64(header.count).littleEndian
+            try withUnsafeBytes(of: &length) { try out.write($0, file: path) }
+            try header.withUnsafeBytes { try out.write($0, file: path) }
+            for (_, t) in ordered { try out.write(t.bytes.raw, file: path) }
+        }
+    }
+}
+
+/// Unbuffered writes of large blocks straight from memory (a mapped source is streamed without a copy).
+/// No fsync: the rename already makes the file appear whole or not at all, as `cp` and PyTorch leave
+/// durability to the file system.
+final class FileHandleWriter {
+    private let fd: Int32
+    init?(path: String) {
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if fd < 0 { return nil }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, file: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, min(bytes.count - done, 1 << 30))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CheckpointError.cannotWrite(file: file, reason: String(cString: strerror(errno)))
+            }
+            done += n
+        }
+    }
+
+    func close() { Glibc.close(fd) }
+}

@@ -1,0 +1,6 @@
+import Zoo
+
+/// The task plugins zoo ships. A new task: one file with its plugin, one line here.
+public let builtinTaskPlugins: [TaskPlugin.Type] = [
+    PredictTask.self,
+]
