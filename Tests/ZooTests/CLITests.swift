@@ -3,32 +3,7 @@ import XCTest
 
 /// The `zoo` executable as a user runs it: output, errors on stderr, exit statuses (1 failure, 2 usage).
 final class CLITests: XCTestCase {
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
-
-    /// The zoo binary built beside this test bundle.
-    static let executable: URL? = {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [dir, dir.deletingLastPathComponent()] {
-            let url = candidate.appendingPathComponent("zoo")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return nil
-    }()
-
-    func zoo(_ arguments: String...) throws -> Result {
-        guard let exe = Self.executable else { throw XCTSkip("zoo executable not built next to the tests") }
-        let process = Process()
-        process.executableURL = exe
-        process.arguments = arguments
-        process.currentDirectoryURL = repositoryRoot
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    func zoo(_ arguments: String...) throws -> ZooRun { try runZoo(arguments) }
 
     func testListJSONAndFilter() throws {
         let r = try zoo("list", "layers", "--json")

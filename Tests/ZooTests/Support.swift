@@ -39,3 +39,32 @@ func randomizeParameters(_ module: Module, seed: UInt64, std: Double = 0.1) {
     let g = Generator(seed: seed)
     for p in module.parameters() where p.requiresGrad { p.fillNormal(g, std: std) }
 }
+
+/// What running the `zoo` executable produced.
+struct ZooRun { var status: Int32; var stdout: String; var stderr: String }
+
+/// The zoo binary built beside this test bundle (`make test` builds it first).
+let zooExecutable: URL? = {
+    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for candidate in [dir, dir.deletingLastPathComponent()] {
+        let url = candidate.appendingPathComponent("zoo")
+        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    }
+    return nil
+}()
+
+/// Runs `zoo` with `arguments` from the repository root.
+func runZoo(_ arguments: [String]) throws -> ZooRun {
+    guard let exe = zooExecutable else { throw XCTSkip("zoo executable not built next to the tests (run `make test`)") }
+    let process = Process()
+    process.executableURL = exe
+    process.arguments = arguments
+    process.currentDirectoryURL = repositoryRoot
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ZooRun(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
