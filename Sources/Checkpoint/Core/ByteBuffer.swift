@@ -8,6 +8,7 @@ import Glibc
 public struct ByteBuffer: @unchecked Sendable {
     public let base: UnsafeRawPointer
     public let count: Int
+    /// Keeps the memory valid (a MappedFile, or owned bytes).
     let owner: AnyObject
 
     public init(base: UnsafeRawPointer, count: Int, owner: AnyObject) {
@@ -65,6 +66,11 @@ public final class MappedFile {
     public private(set) var bytes = ByteBuffer(copying: UnsafeRawBufferPointer(start: nil, count: 0))
     private let mapping: UnsafeMutableRawPointer?
     private let length: Int
+    /// Kept open so writers can copy ranges of this file in the kernel (copy_file_range).
+    let descriptor: Int32
+    /// Set once memory of this mapping has been lent out as writable tensor storage: from then on
+    /// memory may differ from the file, and copies must come from memory.
+    var lentWritablePages = false
 
     public init(path: String) throws {
         self.path = path
@@ -73,7 +79,7 @@ public final class MappedFile {
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw CheckpointError.unreadable(file: path, reason: "not a regular file") }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw CheckpointError.unreadable(file: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
+        descriptor = fd
         length = Int(info.st_size)
         if length == 0 {
             mapping = nil
@@ -82,12 +88,24 @@ public final class MappedFile {
         // Copy-on-write: a loaded parameter that training later updates in place gets private pages; the
         // file itself is never written.
         let p = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)
-        guard let p, p != MAP_FAILED else { throw CheckpointError.unreadable(file: path, reason: "cannot map: \(String(cString: strerror(errno)))") }
+        guard let p, p != MAP_FAILED else {
+            close(fd)
+            throw CheckpointError.unreadable(file: path, reason: "cannot map: \(String(cString: strerror(errno)))")
+        }
         mapping = p
         bytes = ByteBuffer(base: UnsafeRawPointer(p), count: length, owner: self)
     }
 
     deinit {
         if let mapping { munmap(mapping, length) }
+        close(descriptor)
+    }
+
+    /// Where `buffer` starts in this file, when it is a window into this mapping whose memory still
+    /// equals the file.
+    func fileOffset(of buffer: ByteBuffer) -> Int? {
+        guard !lentWritablePages, let mapping, buffer.owner === self else { return nil }
+        let offset = buffer.base - UnsafeRawPointer(mapping)
+        return offset >= 0 && offset + buffer.count <= length ? offset : nil
     }
 }

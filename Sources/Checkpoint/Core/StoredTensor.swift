@@ -23,6 +23,7 @@ public struct StoredTensor: @unchecked Sendable {
         let n = elementCount
         if dtype == .f32, Int(bitPattern: bytes.base) % MemoryLayout<Float>.alignment == 0 {
             let pointer = UnsafeMutablePointer(mutating: bytes.base.assumingMemoryBound(to: Float.self))
+            (bytes.owner as? MappedFile)?.lentWritablePages = true
             return Tensor(storage: Storage(borrowing: pointer, count: n, owner: bytes.owner), shape: shape)
         }
         let out = Tensor(uninitializedShape: shape)

@@ -37,7 +37,7 @@ public enum SafeTensorsWriter {
             var length = UInt64(header.count).littleEndian
             try withUnsafeBytes(of: &length) { try out.write($0, file: path) }
             try header.withUnsafeBytes { try out.write($0, file: path) }
-            for (_, t) in ordered { try out.write(t.bytes.raw, file: path) }
+            for (_, t) in ordered { try out.write(t.bytes, file: path) }
         }
     }
 }
@@ -64,5 +64,28 @@ final class FileHandleWriter {
         }
     }
 
+    /// Writes a buffer; a window into a mapped file is copied file-to-file inside the kernel
+    /// (copy_file_range, as `cp` does), without touching its pages from user space.
+    func write(_ buffer: ByteBuffer, file: String) throws {
+        if let mapped = buffer.owner as? MappedFile, var offset = mapped.fileOffset(of: buffer) {
+            var remaining = buffer.count
+            while remaining > 0 {
+                let n = kernelCopyFileRange(mapped.descriptor, &offset, fd, nil, remaining, 0)
+                if n > 0 { remaining -= n; continue }
+                if n < 0 && errno == EINTR { continue }
+                // Not supported here (another file system, an old kernel): plain writes for the rest.
+                try write(UnsafeRawBufferPointer(start: buffer.base + (buffer.count - remaining), count: remaining), file: file)
+                return
+            }
+            return
+        }
+        try write(buffer.raw, file: file)
+    }
+
     func close() { Glibc.close(fd) }
 }
+
+// glibc declares copy_file_range only under _GNU_SOURCE, which the Glibc module does not set.
+@_silgen_name("copy_file_range")
+private func kernelCopyFileRange(_ input: Int32, _ inputOffset: UnsafeMutablePointer<Int>?, _ output: Int32,
+                                 _ outputOffset: UnsafeMutablePointer<Int>?, _ length: Int, _ flags: UInt32) -> Int
