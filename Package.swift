@@ -22,6 +22,13 @@ let package = Package(
             name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]),
 
+        .systemLibrary(
+            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(
+            name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]),
+
         // Numerics: float32 tensors, kernels, reverse-mode autodiff, modules, optimisers.
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         // An order-keeping JSON value and strict parser (specs, catalog, safetensors headers).
@@ -33,7 +40,7 @@ let package = Package(
         // The built-in layer plugins (ViT, MAE decoder, heads, …).
         .target(name: "Layers", dependencies: ["Zoo", "Tensors"]),
         // The built-in task plugins (`zoo run TASK`).
-        .target(name: "Tasks", dependencies: ["Zoo", "Checkpoint", "Tensors"]),
+        .target(name: "Tasks", dependencies: ["Zoo", "Checkpoint", "Tensors", "CJPEG", "CZstd"]),
         .executableTarget(
             name: "ZooCLI",
             dependencies: [
@@ -45,6 +52,8 @@ let package = Package(
         .target(name: "TensorTesting", dependencies: ["Tensors"], path: "Tests/TensorTesting"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Tensors", "TensorTesting"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Zoo", "Layers", "Tensors", "TensorTesting"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Layers", "Tasks", "Checkpoint", "Tensors", "TensorTesting"],
                     exclude: ["Fixtures"]),

@@ -55,7 +55,7 @@ public enum TorchCheckpointReader {
             storage.bytes = entry.data[0..<(count * storage.dtype.size)]
             storages[key] = storage
             return .storage(storage)
-        }, loadFromBytes: nil)
+        }, loadFromBytes: { try storageFromBytes($0, file: file) })
         var machine = PickleMachine(buffer: pickle.data, file: file, hooks: hooks)
         return try machine.load()
     }
@@ -92,7 +92,7 @@ public enum TorchCheckpointReader {
                 return .storage(v)
             }
             return .storage(root)
-        }, loadFromBytes: nil)
+        }, loadFromBytes: { try storageFromBytes($0, file: file) })
         machine = PickleMachine(buffer: bytes, start: machine.position, file: file, hooks: hooks)
         let root = try machine.load()
         guard case let .list(keys) = try machine.load() else {
@@ -123,6 +123,15 @@ public enum TorchCheckpointReader {
             view.bytes = rb[(offset * size)..<((offset + view.elementCount) * size)]
         }
         return root
+    }
+
+    /// `torch.storage._load_from_bytes(b)`: `b` is a legacy-format `torch.save` of one storage.
+    static func storageFromBytes(_ bytes: [UInt8], file: String) throws -> PickleValue {
+        let value = try bytes.withUnsafeBytes { try loadLegacy(ByteBuffer(copying: $0), file: file) }
+        guard case .storage = value else {
+            throw CheckpointError.unsupportedPickle(file: file, reason: "_load_from_bytes holds \(value.summary(limit: 60)), not a storage")
+        }
+        return value
     }
 
     /// The element type a storage class stands for (`torch.FloatStorage` → F32).
