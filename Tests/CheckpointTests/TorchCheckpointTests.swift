@@ -83,3 +83,26 @@ final class TorchCheckpointTests: XCTestCase {
         XCTAssertThrowsError(try CheckpointReader.read(path: Self.fixtures.path)) { e in XCTAssertTrue("\(e)".contains("not a regular file")) }
     }
 }
+
+final class TorchCheckpointEdgeTests: XCTestCase {
+    func fixture(_ name: String) -> String { TorchCheckpointTests.fixtures.appendingPathComponent(name).path }
+
+    func testZip64ArchiveReadsLikeTheClassicOne() throws {
+        let classic = try CheckpointReader.read(path: fixture("views.pth"))
+        let zip64 = try CheckpointReader.read(path: fixture("zip64.pth"))
+        XCTAssertEqual(zip64.tensors.map(\.name), classic.tensors.map(\.name))
+        for (name, t) in classic.tensors {
+            XCTAssertEqual(zip64[name]?.shape, t.shape, name)
+            XCTAssertEqual(zip64[name].map { Array($0.bytes.raw) }, Array(t.bytes.raw), name)
+        }
+    }
+
+    func testStorageSerialisedInsideThePickle() throws {
+        // `blob` is torch.storage._load_from_bytes(_codecs.encode(str, 'latin1')): a legacy-format
+        // torch.save of a DoubleStorage inside the pickle. It is read, not executed, and kept as an entry.
+        let f = try CheckpointReader.read(path: fixture("load_from_bytes.pth"))
+        XCTAssertEqual(f.tensors.map(\.name), ["w"])
+        XCTAssertEqual(f["w"]!.floatTensor().scalars, [0, 1, 2, 3, 4, 5])
+        XCTAssertEqual(f.extras.first { $0.key == "blob" }?.summary, "<storage F64 140000000000000>")
+    }
+}

@@ -284,6 +284,17 @@ struct PickleMachine {
         case ("builtins", "set"), ("builtins", "frozenset"), ("__builtin__", "set"), ("__builtin__", "frozenset"):
             if case let .list(items)? = args.first { return .set(items.items) }
             return .set([])
+        case ("_codecs", "encode"):
+            // Protocol 2 has no bytes opcode: bytes are pickled as encode(str, 'latin1').
+            guard args.count == 2, case let .string(text) = args[0], ["latin1", "latin-1", "iso-8859-1"].contains(args[1].stringValue ?? "") else {
+                throw fail("_codecs.encode with unexpected arguments")
+            }
+            var out: [UInt8] = []
+            for scalar in text.unicodeScalars {
+                guard scalar.value < 256 else { throw fail("_codecs.encode: character outside latin-1") }
+                out.append(UInt8(scalar.value))
+            }
+            return .bytes(out)
         case ("torch.storage", "_load_from_bytes"):
             guard let loader = hooks.loadFromBytes, case let .bytes(b)? = args.first else { throw fail("_load_from_bytes without bytes") }
             return try loader(b)

@@ -24,6 +24,13 @@ public final class Generator: RandomNumberGenerator {
         if stateWords.count == 5 { spareNormal = Double(bitPattern: stateWords[4]) }
     }
 
+    /// Puts this generator (and every layer sharing it) back into a saved state.
+    public func restore(stateWords words: [UInt64]) {
+        precondition(words.count == 4 || words.count == 5, "a generator state has four or five words")
+        state = (words[0], words[1], words[2], words[3])
+        spareNormal = words.count == 5 ? Double(bitPattern: words[4]) : nil
+    }
+
     /// The full state (a fifth word holds a pending normal), to save with a checkpoint and restore.
     public var stateWords: [UInt64] {
         [state.0, state.1, state.2, state.3] + (spareNormal.map { [$0.bitPattern] } ?? [])

@@ -14,10 +14,14 @@ public final class ClassifierModel: Module {
 
     public let encoder: any VisionEncoder
     public let heads: [Head]
+    /// The generator the layers draw from (initialisation, then dropout and drop-path): its state is
+    /// part of a training checkpoint.
+    public let generator: Generator
 
-    public init(encoder: any VisionEncoder, heads: [Head]) {
+    public init(encoder: any VisionEncoder, heads: [Head], generator: Generator) {
         self.encoder = encoder
         self.heads = heads
+        self.generator = generator
         super.init()
         child("", encoder)
         for h in heads { child(h.name, h.layer) }

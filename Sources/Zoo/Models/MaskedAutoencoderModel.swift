@@ -9,8 +9,9 @@ public final class MaskedAutoencoderModel: Module {
     public let decoder: any MaskedDecoder
     public let maskRatio: Double
     public let normPixelLoss: Bool
-    /// Draws the masking noise when none is given.
-    public var generator: Generator
+    /// The generator the layers draw from (initialisation, drop-path) and the masking noise when none
+    /// is given: its state is part of a training checkpoint.
+    public let generator: Generator
 
     public init(encoder: any VisionEncoder, decoder: any MaskedDecoder, maskRatio: Double, normPixelLoss: Bool, generator: Generator) {
         self.encoder = encoder

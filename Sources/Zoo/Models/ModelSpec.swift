@@ -13,6 +13,13 @@ public enum ZooModel {
         }
     }
 
+    public var generator: Generator {
+        switch self {
+        case let .classifier(m): return m.generator
+        case let .maskedAutoencoder(m): return m.generator
+        }
+    }
+
     public var encoder: any VisionEncoder {
         switch self {
         case let .classifier(m): return m.encoder
@@ -55,7 +62,7 @@ public struct ModelBuilder {
             if root.has("heads") { throw SpecError.invalid(path: "heads", message: "an MAE spec (with a decoder) has no heads") }
             try root.finish()
             return .maskedAutoencoder(MaskedAutoencoderModel(
-                encoder: encoder, decoder: decoder, maskRatio: ratio, normPixelLoss: normPix, generator: Generator(seed: seed &+ 1)))
+                encoder: encoder, decoder: decoder, maskRatio: ratio, normPixelLoss: normPix, generator: generator))
         }
 
         var heads: [ClassifierModel.Head] = []
@@ -76,7 +83,7 @@ public struct ModelBuilder {
             }
         }
         try root.finish()
-        return .classifier(ClassifierModel(encoder: encoder, heads: heads))
+        return .classifier(ClassifierModel(encoder: encoder, heads: heads, generator: generator))
     }
 
     /// Reads a spec file; JSON syntax errors name the file, line and column.
