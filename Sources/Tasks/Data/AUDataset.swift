@@ -35,6 +35,8 @@ public struct AUSample: Sendable {
     public var subject: String
     /// Where it came from, for messages: "labels.jsonl:12".
     public var origin: String
+    /// Position in a packed shard, when the data comes from one (then `path` is the record's key).
+    public var shardIndex: Int? = nil
 }
 
 /// A problem with one entry of a dataset; with `--skip-bad` it is counted and reported instead.

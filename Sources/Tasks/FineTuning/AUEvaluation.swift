@@ -1,0 +1,77 @@
+import Foundation
+import Tensors
+import Zoo
+
+/// Evaluation of an AU model: per-AU F1 at 0.5, mean F1, per-AU AUC on the test subjects, and mean F1 at
+/// one threshold chosen on the validation subjects (held-out training subjects), never on the test set.
+/// (FMAE publishes the best threshold chosen on the test set itself; zoo does not.)
+public struct AUEvaluation {
+    public var actionUnits: [Int]
+    public var f1AtHalf: [Double]
+    public var auc: [Double?]
+    public var threshold: Float
+    public var f1AtThreshold: [Double]
+
+    public var meanF1AtHalf: Double { f1AtHalf.reduce(0, +) / Double(max(f1AtHalf.count, 1)) }
+    public var meanF1AtThreshold: Double { f1AtThreshold.reduce(0, +) / Double(max(f1AtThreshold.count, 1)) }
+    public var meanAUC: Double? {
+        let known = auc.compactMap { $0 }
+        return known.isEmpty ? nil : known.reduce(0, +) / Double(known.count)
+    }
+
+    public var metrics: [String: Double] {
+        ["test_mean_f1": meanF1AtHalf, "test_mean_f1_val_threshold": meanF1AtThreshold, "val_threshold": Double(threshold),
+         "test_mean_auc": meanAUC ?? .nan]
+    }
+
+    public var perAUJSON: JSONValue {
+        .array(actionUnits.indices.map { i in
+            .object([("au", .integer(actionUnits[i])), ("f1", .number(f1AtHalf[i])), ("f1_val_threshold", .number(f1AtThreshold[i])),
+                     ("auc", auc[i].map { .number($0) } ?? .null)])
+        })
+    }
+
+    public func text(epoch: Int) -> String {
+        let header = actionUnits.map { au -> String in
+            let name = "AU\(au)"
+            return String(repeating: " ", count: max(0, 6 - name.count)) + name
+        }.joined()
+        let f1 = f1AtHalf.map { String(format: "%6.1f", 100 * $0) }.joined()
+        return """
+        epoch \(epoch) test (subjects unseen in training):
+                    \(header)   mean
+          F1@0.5    \(f1) \(String(format: "%6.1f", 100 * meanF1AtHalf))
+          F1@val    \(f1AtThreshold.map { String(format: "%6.1f", 100 * $0) }.joined()) \(String(format: "%6.1f", 100 * meanF1AtThreshold))   (threshold \(String(format: "%.2f", threshold)) chosen on validation subjects)
+          AUC       \(auc.map { $0.map { String(format: "%6.1f", 100 * $0) } ?? "     -" }.joined()) \(meanAUC.map { String(format: "%6.1f", 100 * $0) } ?? "-")
+        """
+    }
+
+    /// Sigmoid probabilities of the `head` for every sample of `data`, with their labels.
+    public static func scores(classifier: ClassifierModel, data: AUData, pipeline: ImagePipeline, batchSize: Int, skipBad: Bool) throws -> MultiLabelScores {
+        let source = data.batches(batchSize: batchSize, imageSize: pipeline.size, shuffle: false, seed: 0, skipBad: skipBad,
+                                  transform: pipeline.evaluation) { ["au": $0.labels] }
+        classifier.eval()
+        defer { classifier.train() }
+        var scores: [Float] = [], labels: [Float] = []
+        for i in 0..<source.batchesPerEpoch {
+            let batch = try source.batch(epoch: 0, index: i)
+            let logits = withNoGrad { classifier(batch.images)["head"]! }
+            scores += logits.scalars.map { 1 / (1 + expf(-$0)) }
+            labels += batch.targets["au"]!.scalars
+        }
+        let width = data.samples.first?.labels.count ?? 0
+        return MultiLabelScores(scores: scores, labels: labels, labelCount: width)
+    }
+
+    public static func run(classifier: ClassifierModel, validation: AUData, test: AUData, pipeline: ImagePipeline,
+                           batchSize: Int, actionUnits: [Int], skipBad: Bool) throws -> AUEvaluation {
+        let testScores = try scores(classifier: classifier, data: test, pipeline: pipeline, batchSize: batchSize, skipBad: skipBad)
+        var threshold: Float = 0.5
+        if !validation.samples.isEmpty {
+            let valScores = try scores(classifier: classifier, data: validation, pipeline: pipeline, batchSize: batchSize, skipBad: skipBad)
+            threshold = valScores.bestThreshold().threshold
+        }
+        return AUEvaluation(actionUnits: actionUnits, f1AtHalf: testScores.f1Scores(threshold: 0.5), auc: testScores.rocAUCs(),
+                            threshold: threshold, f1AtThreshold: testScores.f1Scores(threshold: threshold))
+    }
+}

@@ -1,0 +1,93 @@
+import Checkpoint
+import Foundation
+import Tensors
+import Zoo
+
+/// AU detection fine-tuning as FMAE does it, shared by the `au` and `iat` tasks: an encoder from
+/// pretrained weights (decoder dropped, heads new), average pooling, BCE-with-logits, AdamW with layer-wise
+/// lr decay, drop path, warm-up + cosine; with identity adversarial training (`iat`) an identity head
+/// behind gradient reversal whose loss is added.
+public enum AUFineTuning {
+    public static let commonOptions: [TaskOption] = FineTuningSetup.trainingOptions + [
+        TaskOption("train", .path, help: "training label file (FMAE JSON lines)"),
+        TaskOption("test", .path, help: "test label file"),
+        TaskOption("root", .path, default: nil, help: "image folder the label files' img_path values are relative to (default: images/ beside them)"),
+        TaskOption("preset", .string, default: "bp4d", help: "AU list and subject rule: bp4d, bp4d+, disfa"),
+        TaskOption("val-fraction", .number, default: "0.2", help: "share of training subjects held out to choose the F1 threshold"),
+    ]
+
+    /// Identity adversarial training settings (`iat`).
+    public struct Identity {
+        public var lambda: Double
+        public var head: String      // "linear" or "mlp"
+        public var loss: String      // "bce" (FMAE: BCE on one-hot) or "ce"
+    }
+
+    public static func run(_ a: TaskArguments, identity: Identity?) throws {
+        let preset = try AUDatasetPreset.named(try a.string("preset"))
+        let skipBad = a.flag("skip-bad")
+        let seed = UInt64(try a.int("seed"))
+
+        // Data: training subjects split into train and validation (threshold choice), subject-exclusive.
+        let train = try AUData.load(try a.string("train"), root: a.optionalString("root"), preset: preset, skipBad: skipBad)
+        let test = try AUData.load(try a.string("test"), root: a.optionalString("root"), preset: preset, skipBad: skipBad)
+        let (fitting, validation) = train.splitBySubject(fraction: try a.double("val-fraction"), seed: seed)
+        let subjects = train.subjects  // identity classes: every training subject
+
+        var heads: [JSONValue] = [.object([("name", .string("head")), ("type", .string("linear")),
+                                          ("out_features", .integer(preset.actionUnits.count)), ("init_std", .number(2e-5))])]
+        if let identity {
+            var fields: [(String, JSONValue)] = [("name", .string("ID_head")), ("type", .string(identity.head)),
+                                                 ("out_features", .integer(subjects.count)), ("grad_reverse", .number(identity.lambda))]
+            if identity.head == "mlp" { fields.append(("hidden", .array([.integer(-1)]))) }
+            heads.append(.object(fields))
+        }
+        let setup = try FineTuningSetup(a, heads: heads)
+        let classifier = setup.classifier, options = setup.options
+
+        let pipeline = ImagePipeline(size: classifier.encoder.imageSize, augment: a.flag("augment"))
+        let subjectIndex = Dictionary(uniqueKeysWithValues: subjects.enumerated().map { ($1, $0) })
+        let source = fitting.batches(batchSize: options.batchSize, imageSize: pipeline.size, shuffle: true, seed: seed, skipBad: skipBad,
+                                     transform: pipeline.train) { sample in
+            var t = ["au": sample.labels]
+            if identity != nil {
+                var onehot = [Float](repeating: 0, count: subjects.count)
+                onehot[subjectIndex[sample.subject]!] = 1
+                t["identity"] = onehot
+            }
+            return t
+        }
+
+        let objective: Trainer.Objective = { batch in
+            let out = classifier(batch.images)
+            let auLoss = Tensor.binaryCrossEntropyWithLogits(logits: out["head"]!, targets: batch.targets["au"]!)
+            guard let identity, let idLogits = out["ID_head"], let onehot = batch.targets["identity"] else {
+                return (auLoss, [:])
+            }
+            let width = onehot.shape[1]
+            let classes = (0..<onehot.shape[0]).map { i in (0..<width).first { onehot.data[i * width + $0] == 1 }! }
+            let idLoss = identity.loss == "ce" ? Tensor.crossEntropy(logits: idLogits, targets: classes)
+                : Tensor.binaryCrossEntropyWithLogits(logits: idLogits, targets: onehot)
+            let predicted = ClassificationMetrics.predictedClasses(idLogits.scalars, classCount: width)
+            let accuracy = ClassificationMetrics.topOneAccuracy(predicted: predicted, truth: classes) ?? 0
+            return (auLoss + idLoss, ["au_loss": Double(auLoss.item), "id_loss": Double(idLoss.item), "id_accuracy": accuracy])
+        }
+
+        var last: [String: Double] = [:]
+        var lastReport: AUEvaluation?
+        let evaluate: (Int) throws -> [String: Double] = { epoch in
+            let report = try AUEvaluation.run(classifier: classifier, validation: validation, test: test, pipeline: pipeline,
+                                              batchSize: options.batchSize, actionUnits: preset.actionUnits, skipBad: skipBad)
+            log(report.text(epoch: epoch))
+            lastReport = report
+            last = report.metrics
+            return report.metrics
+        }
+        log("\(a.task): \(fitting.samples.count) training frames (\(fitting.subjects.count) subjects), \(validation.samples.count) validation (\(validation.subjects.count) subjects), \(test.samples.count) test (\(test.subjects.count) subjects); \(identity.map { "identity head over \(subjects.count) subjects, λ \($0.lambda)" } ?? "no identity head")")
+        try setup.trainer.train(data: source, objective: objective, evaluate: evaluate)
+        let skipped = train.skipped + test.skipped + source.skipped
+        if !skipped.isEmpty { log("skipped \(skipped.count) bad entries:\n  " + skipped.prefix(20).joined(separator: "\n  ")) }
+        try setup.writeSummary(task: a.task, metrics: last, skipped: skipped.count,
+                               extra: lastReport.map { [("per_au", $0.perAUJSON)] } ?? [])
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Tensors
+import Zoo
+
+/// `zoo run fer`: facial expression recognition fine-tuning (FMAE's RAF-DB / AffectNet recipe):
+/// ImageFolder data, cross-entropy with optional label smoothing; reports accuracy, per-class accuracy
+/// and the confusion matrix.
+public enum ExpressionTask: TaskPlugin {
+    public static let name = "fer"
+    public static let summary = "fine-tune an encoder for expression classification (ImageFolder data; accuracy, per-class accuracy, confusion matrix)"
+    public static let options = FineTuningSetup.trainingOptions + [
+        TaskOption("train", .path, help: "training folder (one sub-folder per class; class index = sorted folder name)"),
+        TaskOption("test", .path, help: "test folder with the same class folders"),
+        TaskOption("preset", .string, default: nil, help: "rafdb (7 classes) or affectnet8 (8): checks the class count"),
+        TaskOption("label-smoothing", .number, default: "0", help: "label smoothing of the cross-entropy"),
+    ]
+
+    public static func run(_ a: TaskArguments) throws {
+        let preset = try a.optionalString("preset").map(ImageFolderDataset.Preset.named)
+        let train = try ImageFolderDataset.load(root: try a.string("train"), preset: preset)
+        let test = try ImageFolderDataset.load(root: try a.string("test"), preset: preset)
+        guard train.classes == test.classes else {
+            throw DataError("\(test.root): class folders \(test.classes) differ from the training folders \(train.classes)")
+        }
+        let classes = train.classes.count
+        let setup = try FineTuningSetup(a, heads: [.object([("name", .string("head")), ("type", .string("linear")),
+                                                           ("out_features", .integer(classes)), ("init_std", .number(2e-5))])])
+        let classifier = setup.classifier, options = setup.options
+        let smoothing = Float(try a.double("label-smoothing"))
+        let skipBad = a.flag("skip-bad")
+        let pipeline = ImagePipeline(size: classifier.encoder.imageSize, augment: a.flag("augment"))
+
+        let trainSource = train.batches(batchSize: options.batchSize, imageSize: pipeline.size, shuffle: true, seed: options.seed,
+                                        skipBad: skipBad, transform: pipeline.train)
+        let objective: Trainer.Objective = { batch in
+            let classes = batch.targets["class"]!.scalars.map { Int($0) }
+            return (Tensor.crossEntropy(logits: classifier(batch.images)["head"]!, targets: classes, labelSmoothing: smoothing), [:])
+        }
+        var matrix: ConfusionMatrix?
+        let evaluate: (Int) throws -> [String: Double] = { epoch in
+            let m = try ExpressionEvaluation.confusion(classifier: classifier, data: test, pipeline: pipeline,
+                                                       batchSize: options.batchSize, skipBad: skipBad)
+            matrix = m
+            log(String(format: "epoch %d test accuracy %.2f%%, mean per-class %.2f%%", epoch, 100 * (m.accuracy ?? 0), 100 * (m.meanClassAccuracy ?? 0)))
+            return ["test_accuracy": m.accuracy ?? .nan, "test_mean_class_accuracy": m.meanClassAccuracy ?? .nan]
+        }
+        log("fer: \(train.samples.count) training images, \(test.samples.count) test images, classes \(train.classes.joined(separator: ", "))")
+        try setup.trainer.train(data: trainSource, objective: objective, evaluate: evaluate)
+        var extra: [(String, JSONValue)] = [("classes", .array(train.classes.map { .string($0) }))]
+        if let m = matrix {
+            extra.append(("per_class_accuracy", .array(m.perClassAccuracy.map { $0.map { .number($0) } ?? .null })))
+            extra.append(("confusion_matrix", .array((0..<classes).map { t in .array((0..<classes).map { .integer(m[truth: t, predicted: $0]) }) })))
+            log("confusion matrix (rows true, columns predicted):\n" + (0..<classes).map { t in
+                train.classes[t].padding(toLength: 14, withPad: " ", startingAt: 0) + (0..<classes).map { String(format: "%6d", m[truth: t, predicted: $0]) }.joined()
+            }.joined(separator: "\n"))
+        }
+        let metrics = ["test_accuracy": matrix?.accuracy ?? .nan, "test_mean_class_accuracy": matrix?.meanClassAccuracy ?? .nan]
+        try setup.writeSummary(task: name, metrics: metrics, skipped: trainSource.skipped.count, extra: extra)
+    }
+}
+
+extension ImageFolderDataset {
+    /// Batches with the class index as target "class".
+    func batches(batchSize: Int, imageSize: Int, shuffle: Bool, seed: UInt64, skipBad: Bool,
+                 transform: @escaping (RGBImage, Generator) -> [Float]) -> ImageBatchSource {
+        let samples = self.samples
+        return ImageBatchSource(count: samples.count, batchSize: batchSize, imageSize: imageSize, shuffle: shuffle, seed: seed,
+                                skipBad: skipBad, load: { try ImageFile.read(samples[$0].path) }, transform: transform,
+                                targets: { ["class": [Float(samples[$0].classIndex)]] })
+    }
+}
+
+/// Expression accuracy of a classifier's `head` on an ImageFolder dataset.
+enum ExpressionEvaluation {
+    static func confusion(classifier: ClassifierModel, data: ImageFolderDataset, pipeline: ImagePipeline, batchSize: Int,
+                          skipBad: Bool) throws -> ConfusionMatrix {
+        let source = data.batches(batchSize: batchSize, imageSize: pipeline.size, shuffle: false, seed: 0, skipBad: skipBad,
+                                  transform: pipeline.evaluation)
+        classifier.eval()
+        defer { classifier.train() }
+        var scores: [Float] = [], truth: [Int] = []
+        for i in 0..<source.batchesPerEpoch {
+            let batch = try source.batch(epoch: 0, index: i)
+            scores += withNoGrad { classifier(batch.images)["head"]! }.scalars
+            truth += batch.targets["class"]!.scalars.map { Int($0) }
+        }
+        return ConfusionMatrix(scores: scores, truth: truth, classCount: data.classes.count)
+    }
+}

@@ -1,0 +1,127 @@
+import Checkpoint
+import Foundation
+import Tensors
+import Zoo
+
+/// `zoo run id-probe`: FMAE's identity linear probe. The encoder is frozen; a bias-free linear layer
+/// learns to tell the subjects apart from the pooled features of some frames of each subject and is
+/// tested on the others. High accuracy means the features carry identity; IAT should lower it.
+public enum IdentityProbeTask: TaskPlugin {
+    public static let name = "id-probe"
+    public static let summary = "linear identity probe on frozen features: identity accuracy on held-out frames of the same subjects"
+    public static let options: [TaskOption] = [
+        TaskOption("run", .path, default: nil, help: "a run folder of au/iat: its model.json and checkpoint/weights.safetensors"),
+        TaskOption("model", .string, default: nil, help: "encoder: catalog name or JSON spec (instead of --run)"),
+        TaskOption("weights", .path, default: nil, help: "checkpoint for --model"),
+        TaskOption("data", .path, help: "label file (FMAE JSON lines) whose subjects are probed"),
+        TaskOption("root", .path, default: nil, help: "image folder of the label file (default: images/ beside it)"),
+        TaskOption("preset", .string, default: "bp4d", help: "AU list and subject rule: bp4d, bp4d+, disfa"),
+        TaskOption("frames", .integer, default: "100", help: "frames per subject used (FMAE: 100)"),
+        TaskOption("train-fraction", .number, default: "0.7", help: "share of each subject's frames the probe learns from"),
+        TaskOption("epochs", .integer, default: "20", help: "probe training epochs"),
+        TaskOption("blr", .number, default: "2e-4", help: "base learning rate; lr = blr · batch / 256"),
+        TaskOption("batch-size", .integer, default: "64", help: "probe batch size"),
+        TaskOption("out", .path, default: nil, help: "write summary.json (and metrics.jsonl) here"),
+        TaskOption("seed", .integer, default: "0", help: "seed of the frame split and probe initialisation"),
+    ]
+
+    public static func run(_ a: TaskArguments) throws {
+        let model = try loadModel(a)
+        let encoder = model.encoder
+        let preset = try AUDatasetPreset.named(try a.string("preset"))
+        let data = try AUData.load(try a.string("data"), root: a.optionalString("root"), preset: preset, skipBad: false)
+        let seed = UInt64(try a.int("seed"))
+        let (train, test, subjects) = split(data, frames: try a.int("frames"), fraction: try a.double("train-fraction"), seed: seed)
+        guard !train.isEmpty, !test.isEmpty else { throw DataError("id-probe: need frames for both sides of the split") }
+
+        let pipeline = ImagePipeline(size: encoder.imageSize, augment: false)
+        let trainFeatures = try features(encoder, train.map(\.sample), pipeline, shard: data.shard)
+        let testFeatures = try features(encoder, test.map(\.sample), pipeline, shard: data.shard)
+        let accuracy = trainProbe(trainFeatures, train.map(\.subject), testFeatures, test.map(\.subject), classes: subjects.count,
+                                  epochs: try a.int("epochs"), batchSize: try a.int("batch-size"), blr: try a.double("blr"), seed: seed)
+        log(String(format: "id-probe: identity accuracy %.1f%% on %d held-out frames of %d subjects (chance %.1f%%)",
+                   100 * accuracy, test.count, subjects.count, 100 / Double(subjects.count)))
+        print(String(format: "identity_accuracy %.4f", accuracy))
+        if let out = a.optionalString("out") {
+            let run = try RunFolder(path: out)
+            try run.appendMetrics(epoch: try a.int("epochs"), ["id_probe_accuracy": accuracy], kind: "evaluation")
+            try run.writeJSON("summary.json", .object([("task", .string(name)), ("identity_accuracy", .number(accuracy)),
+                                                       ("subjects", .integer(subjects.count)), ("test_frames", .integer(test.count)),
+                                                       ("chance", .number(1 / Double(subjects.count)))]))
+        }
+    }
+
+    /// The model of `--run DIR` or `--model`/`--weights`, weights loaded (heads may be absent or extra).
+    static func loadModel(_ a: TaskArguments) throws -> ZooModel {
+        let specValue: JSONValue, weights: String?
+        if let dir = a.optionalString("run") {
+            specValue = try ModelBuilder.loadSpec(file: dir + "/model.json")
+            weights = dir + "/checkpoint/weights.safetensors"
+        } else {
+            guard let name = a.optionalString("model") else { throw TaskUsageError("zoo run \(a.task): give --run DIR or --model") }
+            specValue = try Catalog.locate().spec(for: name).spec
+            weights = a.optionalString("weights")
+        }
+        let model = try ModelBuilder().build(specValue)
+        if let weights { try WeightLoader.load(weights, into: model, options: .init(strict: false)) }
+        model.module.eval()
+        return model
+    }
+
+    /// Up to `frames` frames per subject, split `fraction` / rest per subject by a seeded shuffle.
+    static func split(_ data: AUData, frames: Int, fraction: Double, seed: UInt64)
+        -> (train: [(sample: AUSample, subject: Int)], test: [(sample: AUSample, subject: Int)], subjects: [String]) {
+        let subjects = data.subjects
+        var train: [(AUSample, Int)] = [], test: [(AUSample, Int)] = []
+        for (index, subject) in subjects.enumerated() {
+            var mine = data.samples.filter { $0.subject == subject }
+            let g = Generator(seed: seed &+ UInt64(index) &* 7919)
+            for i in stride(from: mine.count - 1, to: 0, by: -1) { mine.swapAt(i, g.below(i + 1)) }
+            mine = Array(mine.prefix(frames))
+            let cut = Int((Double(mine.count) * fraction).rounded())
+            train += mine.prefix(cut).map { ($0, index) }
+            test += mine.dropFirst(cut).map { ($0, index) }
+        }
+        return (train, test, subjects)
+    }
+
+    /// Pooled encoder features [N, D] of the samples (evaluation transform, no gradients).
+    static func features(_ encoder: any VisionEncoder, _ samples: [AUSample], _ pipeline: ImagePipeline, shard: ShardReader?) throws -> Tensor {
+        let data = AUData(samples: samples, skipped: [], shard: shard)
+        let source = data.batches(batchSize: 64, imageSize: pipeline.size, shuffle: false, seed: 0, skipBad: false,
+                                  transform: pipeline.evaluation) { _ in [:] }
+        var rows: [Float] = []
+        for i in 0..<source.batchesPerEpoch {
+            let batch = try source.batch(epoch: 0, index: i)
+            rows += withNoGrad { encoder.features(batch.images) }.scalars
+        }
+        return Tensor(rows, shape: [samples.count, encoder.embedDim])
+    }
+
+    /// Trains Linear(D, classes, bias=False) with AdamW on cross-entropy; returns test accuracy.
+    static func trainProbe(_ x: Tensor, _ y: [Int], _ testX: Tensor, _ testY: [Int], classes: Int, epochs: Int, batchSize: Int,
+                           blr: Double, seed: UInt64) -> Double {
+        let g = Generator(seed: seed &+ 17)
+        let d = x.shape[1], n = x.shape[0]
+        let weight = Tensor(uninitializedShape: [classes, d])
+        weight.fillTruncatedNormal(g, std: 0.01)
+        weight.requiresGrad = true
+        let optimizer = AdamW(groups: [ParameterGroup(parameters: [weight], weightDecay: 0)],
+                              learningRate: Float(blr * Double(batchSize) / 256))
+        for _ in 0..<epochs {
+            var order = Array(0..<n)
+            for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, g.below(i + 1)) }
+            for start in stride(from: 0, to: n, by: batchSize) {
+                let members = Array(order[start..<min(n, start + batchSize)])
+                let batch = x.gathered(dim: 0, indices: IndexTensor(members, shape: [members.count]))
+                let loss = Tensor.crossEntropy(logits: Tensor.linear(batch, weight: weight, bias: nil), targets: members.map { y[$0] })
+                weight.grad = nil
+                loss.backward()
+                optimizer.update()
+            }
+        }
+        let logits = withNoGrad { Tensor.linear(testX, weight: weight, bias: nil) }
+        let predicted = ClassificationMetrics.predictedClasses(logits.scalars, classCount: classes)
+        return ClassificationMetrics.topOneAccuracy(predicted: predicted, truth: testY) ?? 0
+    }
+}
