@@ -203,6 +203,68 @@ final class AugmentTests: XCTestCase {
         }
     }
 
+    // MARK: Against Pillow
+
+    /// Bytes from Pillow 13 (Image.rotate / Image.transform / ImageEnhance) on a 6×5 image, the calls timm makes.
+    func testMatchesPillowOnASmallImage() {
+        let image = RGBImage(width: 6, height: 5, pixels: [
+            0, 70, 140, 40, 110, 180, 80, 150, 220, 120, 190, 4, 160, 230, 44, 200, 14, 84,
+            13, 83, 153, 60, 130, 200, 107, 177, 247, 154, 224, 38, 178, 248, 62, 225, 39, 109,
+            26, 96, 166, 80, 150, 220, 111, 181, 251, 165, 235, 49, 196, 10, 80, 227, 41, 111,
+            39, 109, 179, 100, 170, 240, 138, 208, 22, 176, 246, 60, 214, 28, 98, 252, 66, 136,
+            52, 122, 192, 97, 167, 237, 142, 212, 26, 187, 1, 71, 232, 46, 116, 254, 68, 138,
+        ])
+        let fill = RandAugment.imageNetFill
+        // img.rotate(-27, BICUBIC, fillcolor=(124, 116, 104))
+        XCTAssertEqual(image.rotated(degrees: -27, resampling: .bicubic, fill: fill).pixels, [
+            124, 116, 104, 19, 89, 159, 57, 127, 201, 82, 152, 212, 110, 180, 12, 124, 116, 104,
+            23, 93, 163, 53, 123, 188, 90, 160, 255, 128, 195, 142, 147, 253, 0, 176, 176, 60,
+            56, 126, 211, 107, 176, 220, 121, 193, 189, 158, 237, 58, 177, 199, 55, 209, 102, 93,
+            78, 148, 255, 125, 216, 87, 159, 243, 0, 188, 174, 59, 215, 0, 99, 228, 34, 112,
+            124, 116, 104, 148, 197, 16, 183, 5, 67, 217, 45, 101, 246, 49, 130, 124, 116, 104,
+        ])
+        // img.transform(size, AFFINE, (1, -0.27, 0, 0, 1, 0), BILINEAR, fillcolor=…)
+        XCTAssertEqual(image.shearedX(-0.27, resampling: .bilinear, fill: fill).pixels, [
+            0, 70, 140, 34, 104, 174, 74, 144, 214, 114, 184, 33, 154, 224, 38, 194, 43, 78,
+            13, 83, 153, 40, 110, 180, 87, 157, 227, 134, 204, 122, 168, 238, 52, 205, 123, 89,
+            124, 116, 104, 43, 113, 183, 90, 160, 230, 128, 198, 185, 175, 161, 59, 206, 20, 90,
+            124, 116, 104, 42, 112, 182, 102, 172, 228, 140, 210, 24, 178, 234, 62, 216, 30, 100,
+            124, 116, 104, 52, 122, 192, 87, 157, 227, 132, 202, 71, 177, 46, 61, 222, 36, 106,
+        ])
+        // img.transform(size, AFFINE, (1, 0, 0, 0.27, 1, 0), BICUBIC, fillcolor=…)
+        XCTAssertEqual(image.shearedY(0.27, resampling: .bicubic, fill: fill).pixels, [
+            1, 71, 141, 46, 116, 186, 97, 167, 237, 151, 221, 35, 183, 198, 67, 226, 40, 110,
+            15, 85, 155, 69, 139, 209, 107, 177, 255, 163, 233, 47, 201, 0, 85, 239, 53, 123,
+            28, 98, 168, 91, 161, 231, 128, 198, 96, 174, 255, 58, 220, 34, 104, 255, 70, 140,
+            42, 112, 182, 101, 171, 241, 142, 212, 8, 186, 14, 70, 234, 48, 118, 254, 68, 138,
+            53, 123, 193, 96, 166, 236, 124, 116, 104, 124, 116, 104, 124, 116, 104, 124, 116, 104,
+        ])
+        // ImageEnhance.Sharpness(img).enhance(1.81)
+        XCTAssertEqual(image.sharpnessAdjusted(1.81).pixels, [
+            0, 70, 140, 40, 110, 180, 80, 150, 220, 120, 190, 4, 160, 230, 44, 200, 14, 84,
+            13, 83, 153, 61, 131, 201, 110, 180, 255, 161, 247, 0, 176, 255, 60, 225, 39, 109,
+            26, 96, 166, 83, 153, 238, 105, 175, 255, 168, 255, 19, 194, 0, 78, 227, 41, 111,
+            39, 109, 179, 107, 177, 255, 141, 226, 0, 177, 255, 45, 215, 0, 99, 252, 66, 136,
+            52, 122, 192, 97, 167, 237, 142, 212, 26, 187, 1, 71, 232, 46, 116, 254, 68, 138,
+        ])
+        // ImageEnhance.Color(img).enhance(1.81)
+        XCTAssertEqual(image.colorAdjusted(1.81).pixels, [
+            0, 80, 207, 0, 120, 247, 33, 160, 255, 97, 224, 0, 137, 255, 0, 255, 0, 88,
+            0, 93, 220, 13, 140, 255, 60, 187, 255, 131, 255, 0, 155, 255, 0, 255, 0, 113,
+            0, 106, 233, 33, 160, 255, 64, 191, 255, 142, 255, 0, 255, 0, 84, 255, 0, 115,
+            0, 119, 246, 53, 180, 255, 115, 242, 0, 153, 255, 0, 255, 0, 102, 255, 14, 140,
+            5, 132, 255, 50, 177, 255, 119, 246, 0, 255, 0, 75, 255, 0, 120, 255, 16, 142,
+        ])
+        // ImageEnhance.Contrast(img).enhance(0.19)
+        XCTAssertEqual(image.contrastAdjusted(0.19).pixels, [
+            105, 118, 131, 112, 126, 139, 120, 133, 147, 128, 141, 106, 135, 149, 113, 143, 107, 121,
+            107, 121, 134, 116, 130, 143, 125, 138, 152, 134, 147, 112, 139, 152, 117, 148, 112, 126,
+            110, 123, 136, 120, 133, 147, 126, 139, 152, 136, 149, 114, 142, 107, 120, 148, 113, 126,
+            112, 126, 139, 124, 137, 150, 131, 144, 109, 138, 152, 116, 145, 110, 123, 153, 117, 131,
+            115, 128, 141, 123, 137, 150, 132, 145, 110, 140, 105, 118, 149, 114, 127, 153, 118, 131,
+        ])
+    }
+
     // MARK: Magnitudes and config
 
     func testLevelMappingsAtMaximum() {
@@ -228,6 +290,11 @@ final class AugmentTests: XCTestCase {
         XCTAssertEqual(fmae.probability, 0.5)
         XCTAssertEqual(fmae.resampling, .bicubic)
         XCTAssertTrue(fmae.fill == (124, 116, 104))
+        // The default RandAugment (what TrainAugmentation uses) is that config.
+        let standard = RandAugment()
+        XCTAssertEqual(standard.operations, fmae.operations)
+        XCTAssertEqual([standard.magnitude, standard.magnitudeStd, standard.magnitudeMax, standard.probability],
+                       [fmae.magnitude, fmae.magnitudeStd, fmae.magnitudeMax, fmae.probability])
         let plain = try RandAugment(config: "rand-m7-n3-mstd101")
         XCTAssertEqual(plain.operations, RandAugmentOperation.standard)
         XCTAssertEqual(plain.layers, 3)
@@ -244,6 +311,20 @@ final class AugmentTests: XCTestCase {
         var changed = 0
         for _ in 0..<2000 where invertOnly.apply(tiny, generator: g) != tiny { changed += 1 }
         XCTAssertEqual(Double(changed) / 2000, 0.5, accuracy: 0.04)
+    }
+
+    func testSignedOperationsFlipTheirSignHalfTheTime() {
+        // Brightness only, always applied, fixed magnitude 5: every output is the ×0.55 or the ×1.45 image.
+        let brightness = RandAugment(operations: [.brightnessIncreasing], layers: 1, magnitude: 5, magnitudeStd: 0, probability: 1)
+        let dim = tiny.brightnessAdjusted(0.55), bright = tiny.brightnessAdjusted(1.45)
+        let g = Generator(seed: 21)
+        var dimmed = 0
+        for _ in 0..<1000 {
+            let out = brightness.apply(tiny, generator: g)
+            XCTAssertTrue(out == dim || out == bright)
+            if out == dim { dimmed += 1 }
+        }
+        XCTAssertEqual(Double(dimmed) / 1000, 0.5, accuracy: 0.05)
     }
 
     // MARK: RandomResizedCrop
@@ -374,35 +455,5 @@ final class AugmentTests: XCTestCase {
         XCTAssertEqual(Double(flips) / 200, 0.5, accuracy: 0.1)
         let g1 = Generator(seed: 8), g2 = Generator(seed: 8)
         XCTAssertEqual(pretrain.apply(image, generator: g1), pretrain.apply(image, generator: g2))
-    }
-}
-
-// TEMPORARY: timing; removed before hand-off.
-final class AugmentBench: XCTestCase {
-    func testTiming() {
-        guard ProcessInfo.processInfo.environment["AUG_BENCH"] != nil else { return }
-        let image = AugmentTests.textured(width: 256, height: 256)
-        let train = TrainAugmentation()
-        for _ in 0..<20 { _ = train.apply(image, generator: Generator(seed: 1)) }
-        func time(_ label: String, _ n: Int, _ body: (Int) -> Void) {
-            func cpu() -> Double {
-                var t = timespec()
-                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-                return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) / 1e6
-            }
-            let start = cpu()
-            for i in 0..<n { body(i) }
-            let ms = (cpu() - start) / Double(n)
-            print(String(format: "BENCH %@: %.3f ms/image", label, ms))
-        }
-        time("train full", 500) { i in _ = train.apply(image, generator: Generator(seed: UInt64(i))) }
-        let noRA = TrainAugmentation(randAugment: nil, erasing: nil)
-        time("crop+flip+normalise", 500) { i in _ = noRA.apply(image, generator: Generator(seed: UInt64(i))) }
-        let small = AugmentTests.textured(width: 224, height: 224)
-        for op in RandAugmentOperation.increasing {
-            time("op \(op.rawValue)", 200) { _ in _ = op.applied(to: small, magnitude: 9) }
-        }
-        time("eval", 500) { _ in _ = EvalTransform().apply(image) }
-        time("pretrain", 500) { i in _ = PretrainAugmentation().apply(image, generator: Generator(seed: UInt64(i))) }
     }
 }

@@ -32,7 +32,7 @@ struct CoverageMask {
 /// A small anti-aliased rasteriser over a float RGB image (values 0…1, HWC), in pixel coordinates with
 /// pixel (x, y) covering [x, x+1) × [y, y+1).
 ///
-/// Polygons get exact horizontal coverage on 8 sub-scanlines per row; ellipses and strokes get analytic
+/// Polygons get exact horizontal coverage on 8 sub-scanlines per row (4 from 128 pixels up); ellipses and strokes get analytic
 /// coverage from a signed distance (coverage = clamp(0.5 − d, 0, 1)). Shapes thinner than one pixel are
 /// drawn one pixel wide at proportionally lower opacity, so a hairline keeps its amount of ink instead of
 /// flickering in and out between sizes.
@@ -76,7 +76,9 @@ struct FaceCanvas {
         }
         guard let b = box(minX, minY, maxX, maxY) else { return CoverageMask() }
         var mask = emptyMask(b)
-        let subLines = 8
+        // 8 sub-scanlines per row in small images, where an edge moving by a fraction of a pixel must
+        // show; 4 are plenty once pixels are small.
+        let subLines = height >= 128 ? 4 : 8
         let weight = 1 / Float(subLines)
         let n = points.count
         let left = Float(b.x0), right = Float(b.x1)
@@ -125,13 +127,13 @@ struct FaceCanvas {
 
     /// A filled ellipse with semi-axes `radii`, its first axis turned by `angle` radians.
     func ellipseMask(center: SIMD2<Float>, radii: SIMD2<Float>, angle: Float) -> CoverageMask {
-        ellipse(center: center, radii: radii, angle: angle) { d, _ in 0.5 - d }
+        ellipse(center: center, radii: radii, angle: angle) { d in 0.5 - d }
     }
 
     /// The outline of an ellipse, a band `halfWidth` either side of its edge.
     func ellipseOutlineMask(center: SIMD2<Float>, radii: SIMD2<Float>, angle: Float, halfWidth: Float) -> CoverageMask {
         let hw = max(halfWidth, 0.5)
-        var mask = ellipse(center: center, radii: radii + hw, angle: angle) { d, _ in 0.5 - (abs(d) - hw) }
+        var mask = ellipse(center: center, radii: radii + hw, angle: angle) { d in 0.5 - (abs(d) - hw) }
         if hw > halfWidth { scale(&mask, by: halfWidth / hw) }
         return mask
     }
@@ -139,17 +141,41 @@ struct FaceCanvas {
     /// A soft ellipse: full inside `1 − feather` of its radius, fading smoothly to nothing at its edge
     /// (feather 1 gives a radial gradient from the centre). For shading, blush and highlights.
     func softEllipseMask(center: SIMD2<Float>, radii: SIMD2<Float>, angle: Float, feather: Float) -> CoverageMask {
-        let inner = 1 - min(max(feather, 0.01), 1)
-        return ellipse(center: center, radii: radii, angle: angle) { _, r in
-            let t = min(max((r - inner) / (1 - inner), 0), 1)
-            return 1 - t * t * (3 - 2 * t)
+        guard radii.x > 0, radii.y > 0 else { return CoverageMask() }
+        let inner = 1 - min(max(feather, 0.01), 1), inner2 = inner * inner
+        let a = radii.x, b = radii.y
+        let c = Float(Foundation.cos(Double(angle))), s = Float(Foundation.sin(Double(angle)))
+        let ex = (a * a * c * c + b * b * s * s).squareRoot(), ey = (a * a * s * s + b * b * c * c).squareRoot()
+        guard let bx = box(center.x - ex, center.y - ey, center.x + ex, center.y + ey) else { return CoverageMask() }
+        var mask = emptyMask(bx)
+        let ia2 = 1 / (a * a), ib2 = 1 / (b * b), band = 1 / (1 - inner)
+        mask.values.withUnsafeMutableBufferPointer { v in
+            var i = 0
+            for py in bx.y0..<bx.y1 {
+                let dy = Float(py) + 0.5 - center.y
+                for px in bx.x0..<bx.x1 {
+                    let dx = Float(px) + 0.5 - center.x
+                    let u = c * dx + s * dy, w = -s * dx + c * dy
+                    let q = u * u * ia2 + w * w * ib2
+                    if q >= 1 {
+                        v[i] = 0
+                    } else if q <= inner2 {
+                        v[i] = 1
+                    } else {
+                        let t = (q.squareRoot() - inner) * band
+                        v[i] = 1 - t * t * (3 - 2 * t)
+                    }
+                    i += 1
+                }
+            }
         }
+        return mask
     }
 
-    /// Shared ellipse loop: `coverage(d, r)` gets the approximate signed distance to the edge in pixels
-    /// (f / |∇f| for f = u²/a² + v²/b² − 1) and the normalised radius sqrt(u²/a² + v²/b²).
+    /// Shared ellipse loop: `coverage(d)` gets the approximate signed distance to the edge in pixels,
+    /// f / |∇f| for f = u²/a² + v²/b² − 1 (exact on the edge, good within a pixel or two of it).
     private func ellipse(center: SIMD2<Float>, radii: SIMD2<Float>, angle: Float,
-                         coverage: (Float, Float) -> Float) -> CoverageMask {
+                         coverage: (Float) -> Float) -> CoverageMask {
         guard radii.x > 0, radii.y > 0 else { return CoverageMask() }
         let a = max(radii.x, 0.5), b = max(radii.y, 0.5)
         let thin = (radii.x * radii.y) / (a * b)
@@ -170,7 +196,7 @@ struct FaceCanvas {
                     let q = u * u * ia2 + w * w * ib2
                     let gx = 2 * u * ia2, gy = 2 * w * ib2
                     let g = max((gx * gx + gy * gy).squareRoot(), 1e-6)
-                    let cov = coverage((q - 1) / g, q.squareRoot())
+                    let cov = coverage((q - 1) / g)
                     v[i] = min(max(cov, 0), 1) * thin
                     i += 1
                 }

@@ -1,5 +1,4 @@
 import Foundation
-import Tensors
 
 /// Draws a synthetic face: a subject's appearance (`FaceIdentity`) with action units moving its geometry
 /// (`FacialActionUnit`), plus pose and lighting jitter.
@@ -235,7 +234,7 @@ private struct FaceDrawing {
             soft(c, r, id.blush, 0.2 + 0.35 * a6 + 0.15 * a12)
             soft(c + [s * 0.006, -0.014], [0.036, 0.022], lit(skin, 1.15), 0.2 + 0.45 * a6)
             // The lower edge of the raised cheek.
-            stroke(curve(c + [-s * 0.045, 0.03], c + [s * 0.004, 0.052], c + [s * 0.05, 0.028], 8), 0.0045, lit(skin, 0.68), 0.7 * a6)
+            stroke(curve(c + [-s * 0.045, 0.03], c + [s * 0.004, 0.052], c + [s * 0.05, 0.028], 8), 0.0045, lit(skin, 0.7), 0.55 * a6)
         }
     }
 
@@ -320,7 +319,7 @@ private struct FaceDrawing {
             // Crow's feet fan out from the outer corner.
             let origin = outer + [s * 0.014, 0.002]
             for (dx, dy) in [(Float(0.9), Float(-0.43)), (1, 0), (0.9, 0.43)] {
-                taperedStroke([origin, origin + [s * dx * 0.042, dy * 0.042]], from: 0.0042, to: 0.0022, lit(skin, 0.52), 0.9 * a6)
+                taperedStroke([origin, origin + [s * dx * 0.04, dy * 0.04]], from: 0.0042, to: 0.002, lit(skin, 0.55), 0.8 * a6)
             }
         }
     }
@@ -370,7 +369,7 @@ private struct FaceDrawing {
             let start = SIMD2(fx + s * (id.noseHalfWidth + 0.01), tipY - 0.008 - nostrilLift)
             let end = corner + [s * 0.022, 0.012]
             let control = SIMD2(start.x + s * 0.045, 0.5 * (start.y + end.y) - 0.005)
-            let depth = 0.15 + 0.55 * a10 + 0.5 * cornerUnit(.au12, side: s) + 0.2 * extras.noseWrinkle
+            let depth = 0.15 + 0.45 * a10 + 0.5 * cornerUnit(.au12, side: s) + 0.2 * extras.noseWrinkle
             taperedStroke(FaceCanvas.quadraticBezier(start, control, end), from: 0.006, to: 0.003, lit(skin, 0.62), depth)
         }
 
@@ -408,7 +407,7 @@ private struct FaceDrawing {
         stroke(upperOuter, 0.003, lit(id.lip, 1.3), 0.5 * a23)
         for k in [-1.5, -0.5, 0.5, 1.5] as [Float] {
             let x = mc.x + k * 0.3 * halfWidth
-            stroke([[x, peakY - 0.004], [x + 0.002 * k, peakY - 0.02]], 0.0035, lit(skin, 0.6), 0.8 * a23)
+            stroke([[x, peakY - 0.005], [x + 0.002 * k, peakY - 0.018]], 0.0035, lit(skin, 0.62), 0.65 * a23)
         }
         // Lip pressor: skin bulging above and below the pressed lips, dark pressed corners.
         stroke(curve(left + [0.01, -0.014], [mc.x, peakY - 0.012], right + [-0.01, -0.014]), 0.005, lit(skin, 1.18), 0.7 * a24)
@@ -525,7 +524,16 @@ private struct FaceDrawing {
         let n = Int(size)
         var bytes = [UInt8](repeating: 0, count: n * n * 3)
         let noise = jitter.noise
-        let generator = Generator(seed: jitter.noiseSeed)
+        // Noise from an inlined splitmix64 stream (seeded by the jitter): a Generator call per sample
+        // would cost more than the rest of the pass.
+        var state = jitter.noiseSeed
+        @inline(__always) func uniform() -> Float {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Float((z ^ (z >> 31)) >> 40) * 0x1p-24
+        }
         canvas.pixels.withUnsafeBufferPointer { p in
             bytes.withUnsafeMutableBufferPointer { out in
                 var i = 0
@@ -534,7 +542,7 @@ private struct FaceDrawing {
                         let light = jitter.brightness * (1 + jitter.lightGradient * ((Float(x) + 0.5) / size - 0.5))
                         for channel in 0..<3 {
                             var v = ((p[i] - 0.5) * jitter.contrast + 0.5) * light * jitter.tint[channel]
-                            if noise > 0 { v += noise * Float(generator.uniform() + generator.uniform() - 1) }
+                            if noise > 0 { v += noise * (uniform() + uniform() - 1) }
                             out[i] = UInt8(min(max(v * 255 + 0.5, 0), 255))
                             i += 1
                         }

@@ -135,7 +135,7 @@ extension SyntheticFaceDataset {
                 + "test subjects have zero offsets (no identity shortcut)",
             expressionPrior: Self.expressionPrior, backgroundRates: Self.backgroundRates)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try encoder.encode(manifest).write(to: root.appendingPathComponent("synth.json"))
         return (summaries[.train]!, summaries[.test]!)
     }

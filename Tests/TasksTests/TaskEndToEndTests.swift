@@ -1,0 +1,137 @@
+import Foundation
+import Layers
+import Tasks
+import Tensors
+import XCTest
+import Zoo
+
+/// Every task run end to end on a tiny synthetic dataset, as `zoo run TASK` would run it.
+final class TaskEndToEndTests: XCTestCase {
+    static let root = NSTemporaryDirectory() + "zoo-tasks-\(getpid())"
+    static var data: String { root + "/data" }
+
+    /// A small encoder for 32×32 faces.
+    static let encoderSpec = #"{"encoder": {"type": "vit", "img_size": 32, "patch_size": 8, "embed_dim": 32, "depth": 2, "num_heads": 2}}"#
+    static let maeSpec = #"{"encoder": {"type": "vit", "img_size": 32, "patch_size": 8, "embed_dim": 32, "depth": 1, "num_heads": 2, "global_pool": "none"}, "decoder": {"type": "mae_decoder", "embed_dim": 16, "depth": 1, "num_heads": 2}}"#
+
+    override class func setUp() {
+        super.setUp()
+        if LayerRegistry.shared.all.isEmpty { LayerRegistry.shared.register(builtinLayerPlugins) }
+        try? FileManager.default.removeItem(atPath: root)
+        try! FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try! encoderSpec.write(toFile: root + "/encoder.json", atomically: true, encoding: .utf8)
+        try! maeSpec.write(toFile: root + "/mae.json", atomically: true, encoding: .utf8)
+        let config = SyntheticFaceConfig(subjects: 6, framesPerSubject: 8, size: 32, identityBias: 0.9, testFraction: 0.34, seed: 3)
+        try! SyntheticFaceDataset(config: config).write(to: URL(fileURLWithPath: data), encode: { try JPEG.encode($0, quality: 90) }, fileExtension: "jpg")
+    }
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(atPath: root)
+        super.tearDown()
+    }
+
+    func run(_ plugin: TaskPlugin.Type, _ arguments: [String]) throws {
+        try plugin.run(try TaskArguments.parse(plugin, arguments))
+    }
+
+    func summary(_ dir: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
+    }
+
+    func fineTuning(_ out: String, train: String = data + "/train.jsonl") -> [String] {
+        ["--model", Self.root + "/encoder.json", "--train", train, "--test", Self.data + "/test.jsonl", "--epochs", "2",
+         "--batch-size", "8", "--blr", "1e-2", "--warmup-epochs", "1", "--save-every", "1", "--out", out]
+    }
+
+    func testAUThenEvalAndIdentityProbe() throws {
+        let out = Self.root + "/au"
+        try run(AUTask.self, fineTuning(out) + ["--augment"])
+        let s = try summary(out)
+        XCTAssertEqual(s["epochs"] as? Int, 2)
+        XCTAssertNotNil(s["test_mean_f1"] as? Double)
+        XCTAssertEqual((s["per_au"] as? [Any])?.count, 12)
+        XCTAssertEqual(try String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").count, 2)
+        for file in ["options.json", "model.json", "checkpoint/weights.safetensors", "checkpoint/optimizer.safetensors", "checkpoint/state.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + file), file)
+        }
+        try run(EvalTask.self, ["--run", out, "--data", Self.data + "/test.jsonl", "--out", out + "/eval"])
+        XCTAssertEqual(try summary(out + "/eval")["test_mean_f1"] as? Double, s["test_mean_f1"] as? Double, "eval reproduces the run's last evaluation")
+        try run(IdentityProbeTask.self, ["--run", out, "--data", Self.data + "/train.jsonl", "--epochs", "5", "--out", out + "/id-probe"])
+        let accuracy = try summary(out + "/id-probe")["identity_accuracy"] as! Double
+        XCTAssertTrue((0...1).contains(accuracy))
+    }
+
+    func testIATLogsIdentityLossAndAccuracy() throws {
+        let out = Self.root + "/iat"
+        try run(IATTask.self, fineTuning(out) + ["--lambda", "0.5", "--id-head", "mlp", "--id-loss", "ce"])
+        let line = try String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").last!
+        for key in ["train_au_loss", "train_id_loss", "train_id_accuracy", "test_mean_f1"] { XCTAssertTrue(line.contains(key), "\(key) in \(line)") }
+        let spec = try ModelBuilder.loadSpec(file: out + "/model.json")
+        guard case let .array(heads)? = spec["heads"] else { return XCTFail("no heads in \(spec)") }
+        XCTAssertEqual(heads.count, 2)
+        XCTAssertEqual(heads[1]["name"], .string("ID_head"))
+        XCTAssertEqual(heads[1]["grad_reverse"], .number(0.5))
+        XCTAssertEqual(heads[1]["hidden"], .array([.integer(16)]), "FMAE's D → D/2 → subjects identity head")
+        XCTAssertEqual(heads[1]["out_features"], .integer(4), "one class per training subject")
+    }
+
+    func testPackedShardTrainsLikeFiles() throws {
+        let shard = Self.root + "/train.shard"
+        let packed = try Packing.pack(source: Self.data + "/train.jsonl", output: shard, size: 32, preset: .bp4d, root: nil, skipBad: false)
+        XCTAssertEqual(packed.images, 32)
+        let out = Self.root + "/au-shard"
+        try run(AUTask.self, fineTuning(out, train: shard))
+        XCTAssertEqual(try summary(out)["epochs"] as? Int, 2)
+    }
+
+    func testExpressionRecognition() throws {
+        // Enough frames that every one of the 8 classes appears in both splits (ImageFolder refuses empty classes).
+        let data = Self.root + "/fer-data"
+        try SyntheticFaceDataset(config: SyntheticFaceConfig(subjects: 4, framesPerSubject: 40, size: 32, identityBias: 0, testFraction: 0.5, seed: 5))
+            .write(to: URL(fileURLWithPath: data), encode: { try JPEG.encode($0, quality: 90) }, fileExtension: "jpg")
+        let out = Self.root + "/fer"
+        try run(ExpressionTask.self, ["--model", Self.root + "/encoder.json", "--train", data + "/expressions/train",
+                                      "--test", data + "/expressions/test", "--preset", "affectnet8", "--epochs", "1",
+                                      "--batch-size", "16", "--label-smoothing", "0.1", "--out", out])
+        let s = try summary(out)
+        XCTAssertNotNil(s["test_accuracy"] as? Double)
+        let matrix = s["confusion_matrix"] as! [[Int]]
+        XCTAssertEqual(matrix.count, 8)
+        XCTAssertEqual(matrix.flatMap { $0 }.reduce(0, +), 80, "every test image counted once")
+    }
+
+    func testPretrainThenReconstruct() throws {
+        let out = Self.root + "/pretrain"
+        try run(PretrainTask.self, ["--model", Self.root + "/mae.json", "--data", Self.data + "/images", "--epochs", "1",
+                                    "--batch-size", "8", "--out", out])
+        XCTAssertNotNil(try summary(out)["final_train_loss"] as? Double)
+        let grid = Self.root + "/grid.jpg"
+        try run(ReconstructTask.self, ["--run", out, "--data", Self.data + "/images", "--count", "2", "--output", grid])
+        let image = try ImageFile.read(grid)
+        XCTAssertEqual(image.width, 3 * 32)
+        XCTAssertEqual(image.height, 2 * 32)
+    }
+
+    func testCorruptImageStopsWithItsNameOrIsSkipped() throws {
+        let dir = Self.root + "/bad"
+        try FileManager.default.createDirectory(atPath: dir + "/images/F001_T1", withIntermediateDirectories: true)
+        let good = try Data(contentsOf: URL(fileURLWithPath: Self.data + "/images/F001_T1/0001.jpg"))
+        for i in 1...8 { try good.write(to: URL(fileURLWithPath: dir + "/images/F001_T1/000\(i).jpg")) }
+        try good.prefix(good.count / 2).write(to: URL(fileURLWithPath: dir + "/images/F001_T1/0003.jpg"))  // truncated
+        let labels = (1...8).map { #"{"img_path": "F001_T1/000\#($0).jpg", "AUs": [1, 999, 999, 999, 999, 999, 12, 999, 999, 999, 999, 999]}"# }
+        try labels.joined(separator: "\n").write(toFile: dir + "/train.jsonl", atomically: true, encoding: .utf8)
+        let arguments = ["--model", Self.root + "/encoder.json", "--train", dir + "/train.jsonl", "--test", Self.data + "/test.jsonl",
+                         "--epochs", "1", "--batch-size", "8", "--val-fraction", "0", "--out", dir + "/run"]
+        XCTAssertThrowsError(try run(AUTask.self, arguments)) { e in
+            XCTAssertTrue("\(e)".contains("0003.jpg"), "\(e)")
+        }
+        try run(AUTask.self, arguments + ["--skip-bad"])
+        XCTAssertGreaterThanOrEqual(try summary(dir + "/run")["skipped"] as? Int ?? 0, 1)
+    }
+
+    func testUnknownOptionSuggestsTheClosest() {
+        XCTAssertThrowsError(try TaskArguments.parse(AUTask.self, ["--epoch", "3"])) { e in
+            XCTAssertEqual("\(e)", "zoo run au: unknown option --epoch (did you mean --epochs?)")
+        }
+    }
+}
