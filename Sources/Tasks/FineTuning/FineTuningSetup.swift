@@ -69,7 +69,7 @@ struct FineTuningSetup {
         let depth = c.encoder.namedParameters().compactMap { $0.key.hasPrefix("blocks.") ? Int($0.key.split(separator: ".")[1]) : nil }.max().map { $0 + 1 } ?? 0
         let groups = ParameterGroups.make(model.module.namedParameters(), depth: depth, weightDecay: o.weightDecay, layerDecay: o.layerDecay)
         trainer = Trainer(model: model, groups: groups, options: o, run: run)
-        if a.flag("resume") { try trainer.resume(from: run) }
+        if a.flag("resume") { try trainer.resume(from: run) } else { try run.startFresh() }
         try run.writeJSON("options.json", .object(a.values.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
         // The exact model this run trains, so `eval`, `predict` and `id-probe` can rebuild it (--run DIR).
         try run.writeJSON("model.json", spec)

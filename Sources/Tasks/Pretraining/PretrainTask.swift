@@ -53,7 +53,7 @@ public enum PretrainTask: TaskPlugin {
         let files = try ImageList.load(try a.string("data"))
         let groups = ParameterGroups.make(model.module.namedParameters(), depth: 0, weightDecay: o.weightDecay, layerDecay: 1)
         let trainer = Trainer(model: model, groups: groups, options: o, run: run)
-        if a.flag("resume") { try trainer.resume(from: run) }
+        if a.flag("resume") { try trainer.resume(from: run) } else { try run.startFresh() }
         try run.writeJSON("options.json", .object(a.values.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
         try run.writeJSON("model.json", spec)
 

@@ -15,6 +15,15 @@ public struct RunFolder {
         }
     }
 
+    /// Starts a fresh run in this folder: the previous run's metrics and checkpoint are removed (a resumed
+    /// run keeps them).
+    public func startFresh() throws {
+        for name in ["metrics.jsonl", "summary.json", "checkpoint"] {
+            let p = path + "/" + name
+            if FileManager.default.fileExists(atPath: p) { try FileManager.default.removeItem(atPath: p) }
+        }
+    }
+
     /// Appends one JSON line with `epoch` and the numbers (keys sorted, so lines diff cleanly).
     public func appendMetrics(epoch: Int, _ values: [String: Double], kind: String = "epoch") throws {
         var pairs: [(String, JSONValue)] = [("kind", .string(kind)), ("epoch", .integer(epoch))]
