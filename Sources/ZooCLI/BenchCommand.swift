@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Tensors
+import Tasks
 import Zoo
 
 struct BenchCommand: ParsableCommand {
@@ -9,9 +10,12 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure images per second for inference (no-grad forward) or a full training step.",
         discussion: "A training step is forward, BCE-with-logits on the first head (MAE: its loss), backward and AdamW.")
 
-    enum Mode: String, ExpressibleByArgument, CaseIterable { case infer, train }
+    enum Mode: String, ExpressibleByArgument, CaseIterable { case infer, train, data }
 
-    @Option(help: "A catalog model name or a JSON spec file.") var model: String
+    @Option(help: "A catalog model name or a JSON spec file (infer, train).") var model: String?
+    @Option(help: "Data mode: an AU label file or a packed shard to load through the training data path.") var data: String?
+    @Option(help: "Data mode: image size the loader produces.") var size: Int = 224
+    @Flag(help: "Data mode: apply FMAE's training augmentation (RandAugment, erasing, …) instead of resize + flip.") var augment = false
     @Option(help: "Images per batch.") var batch: Int = 8
     @Option(help: "Inference or training step.") var mode: Mode = .infer
     @Option(help: "Timed steps (after one untimed warm-up step).") var steps: Int = 3
@@ -23,6 +27,8 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if mode == .data { return try runData() }
+        guard let model else { throw ValidationError("--model is required for --mode \(mode.rawValue)") }
         try reportingErrors {
             let catalog = try Catalog.locate()
             let (name, spec, built) = try catalog.buildModel(model)
@@ -32,6 +38,8 @@ struct BenchCommand: ParsableCommand {
             // Each step returns the shapes of what the model produced, printed once.
             let step: () -> String
             switch mode {
+            case .data:
+                return
             case .infer:
                 built.module.eval()
                 step = {
@@ -95,6 +103,31 @@ struct BenchCommand: ParsableCommand {
             } else {
                 print("\(name)  \(mode.rawValue)  batch \(batch)  \(String(format: "%.2f", ips)) img/s  "
                     + "(median of \(steps) steps, \(String(format: "%.3f", median)) s/step, \(Parallel.workers) threads)")
+            }
+        }
+    }
+
+    /// Images per second through the training loader: decode (JPEG files or shard), transform, batch.
+    func runData() throws {
+        guard let data else { throw ValidationError("--data is required for --mode data") }
+        try reportingErrors {
+            let samples = try AUData.load(data, root: nil, preset: .bp4d, skipBad: false)
+            let pipeline = ImagePipeline(size: size, augment: augment)
+            let source = samples.batches(batchSize: batch, imageSize: size, shuffle: true, seed: 0, skipBad: false,
+                                         transform: pipeline.train) { ["au": $0.labels] }
+            _ = try source.batch(epoch: 0, index: 0)  // warm-up: page cache, decoder set-up
+            let batches = min(source.batchesPerEpoch, max(1, steps))
+            let start = DispatchTime.now().uptimeNanoseconds
+            for i in 0..<batches { _ = try source.batch(epoch: 1, index: i) }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let ips = Double(batches * batch) / seconds
+            let kind = samples.shard == nil ? "image files" : "packed shard"
+            if json {
+                printJSON(.object([("mode", .string("data")), ("source", .string(kind)), ("batch", .integer(batch)), ("augment", .bool(augment)),
+                                   ("images", .integer(batches * batch)), ("images_per_second", .number(ips)), ("threads", .integer(Parallel.workers))]))
+            } else {
+                print(String(format: "%@ (%@)  %@  %d×%d  %.0f img/s  (%d images, %d threads)", data, kind, augment ? "train augmentation" : "resize + flip",
+                             size, size, ips, batches * batch, Parallel.workers))
             }
         }
     }
