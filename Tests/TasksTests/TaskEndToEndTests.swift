@@ -134,4 +134,23 @@ final class TaskEndToEndTests: XCTestCase {
             XCTAssertEqual("\(e)", "zoo run au: unknown option --epoch (did you mean --epochs?)")
         }
     }
+
+    func testPredictOnImageFilesWritesJSONAndCSV() throws {
+        let root = Self.root
+        let out = root + "/predict-au"
+        try AUTask.run(try TaskArguments.parse(AUTask.self, ["--model", root + "/encoder.json", "--train", Self.data + "/train.jsonl",
+                                                             "--test", Self.data + "/test.jsonl", "--epochs", "1", "--batch-size", "8", "--out", out]))
+        let images = Self.data + "/images/F001_T1"
+        try PredictTask.run(try TaskArguments.parse(PredictTask.self, ["--run", out, "--input", images, "--output", root + "/p.json"]))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/p.json"))) as! [[String: Any]]
+        XCTAssertEqual(json.count, 8)
+        let probabilities = json[0]["au_probabilities"] as! [String: Double]
+        XCTAssertEqual(probabilities.count, 12)
+        XCTAssertTrue(probabilities.values.allSatisfy { (0...1).contains($0) })
+        try PredictTask.run(try TaskArguments.parse(PredictTask.self, ["--run", out, "--input", images + "/0001.jpg", "--output", root + "/p.csv"]))
+        let csv = try String(contentsOfFile: root + "/p.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.count, 2)
+        XCTAssertTrue(csv[0].hasPrefix("file,AU1,AU2,AU4"))
+        XCTAssertThrowsError(try PredictTask.run(try TaskArguments.parse(PredictTask.self, ["--run", out, "--input", images, "--output", root + "/p.txt"])))
+    }
 }

@@ -9,23 +9,35 @@ import Zoo
 /// `loss`, `pred` and `mask`.
 public enum PredictTask: TaskPlugin {
     public static let name = "predict"
-    public static let summary = "run a model on input tensors (safetensors) and write features, head logits or MAE outputs"
+    public static let summary = "run a model on images (files or a folder: AU probabilities / expression classes to JSON or CSV) or on input tensors (safetensors)"
     public static let options: [TaskOption] = [
-        TaskOption("model", .string, help: "catalog model name or JSON spec file"),
-        TaskOption("weights", .path, help: "checkpoint (.pth/.pt/.bin, .safetensors or .h5)"),
+        TaskOption("run", .path, default: nil, help: "a run folder of au/iat/fer: its model.json and checkpoint (instead of --model/--weights)"),
+        TaskOption("model", .string, default: nil, help: "catalog model name or JSON spec file"),
+        TaskOption("weights", .path, default: nil, help: "checkpoint (.pth/.pt/.bin, .safetensors or .h5)"),
         TaskOption("key", .string, default: nil, help: "checkpoint entry holding the state dict (default: model, state_dict, …)"),
-        TaskOption("input", .path, help: "safetensors file with images [B, C, H, W] float32 and optional noise [B, L]"),
-        TaskOption("output", .path, help: "safetensors file to write"),
+        TaskOption("input", .path, help: "an image, a folder of images, or a safetensors file with images [B, C, H, W] (and MAE noise [B, L])"),
+        TaskOption("output", .path, default: nil, help: "for images: .json or .csv (default: print only); for tensors: the safetensors file to write"),
+        TaskOption("preset", .string, default: "bp4d", help: "AU names for the head's outputs: bp4d, bp4d+, disfa"),
+        TaskOption("classes", .string, default: nil, help: "comma-separated class names: the head is an expression classifier (softmax)"),
     ]
 
     public static func run(_ arguments: TaskArguments) throws {
-        let catalog = try Catalog.locate()
-        let (_, _, model) = try catalog.buildModel(try arguments.string("model"))
-        let weights = try arguments.string("weights")
-        try WeightLoader.load(weights, into: model, options: .init(strict: true, key: arguments.optionalString("key")))
+        let model: ZooModel
+        if arguments.optionalString("run") != nil {
+            model = try IdentityProbeTask.loadModel(arguments)
+        } else {
+            let catalog = try Catalog.locate()
+            guard let name = arguments.optionalString("model"), let weights = arguments.optionalString("weights") else {
+                throw TaskUsageError("zoo run predict: give --run DIR, or --model and --weights")
+            }
+            model = try catalog.buildModel(name).model
+            try WeightLoader.load(weights, into: model, options: .init(strict: true, key: arguments.optionalString("key")))
+        }
         model.module.eval()
 
-        let inputPath = try arguments.string("input"), outputPath = try arguments.string("output")
+        let inputPath = try arguments.string("input")
+        if !Self.isSafetensors(inputPath) { return try ImagePrediction.run(model: model, input: inputPath, arguments: arguments) }
+        guard let outputPath = arguments.optionalString("output") else { throw TaskUsageError("zoo run predict: --output is required for tensor input") }
         let input = try SafeTensorsReader.read(path: inputPath)
         let encoder = model.encoder
         guard let stored = input["images"] else {
@@ -57,5 +69,12 @@ public enum PredictTask: TaskPlugin {
         }
         try SafeTensorsWriter.write(outputs, metadata: [("format", "pt"), ("zoo_task", "predict")], to: outputPath)
         print("wrote \(outputs.map { "\($0.name) \($0.tensor.shape)" }.joined(separator: ", ")) to \(outputPath)")
+    }
+}
+
+extension PredictTask {
+    /// Tensor input is a safetensors file (by content); anything else is treated as images.
+    static func isSafetensors(_ path: String) -> Bool {
+        (try? CheckpointReader.format(of: path)) == .safetensors
     }
 }
