@@ -39,21 +39,7 @@ struct FineTuningSetup {
 
     init(_ a: TaskArguments, heads: [JSONValue]) throws {
         run = try RunFolder(path: try a.string("out"))
-        var o = TrainingOptions()
-        o.epochs = try a.int("epochs")
-        o.warmupEpochs = try a.double("warmup-epochs")
-        o.batchSize = try a.int("batch-size")
-        o.accumulation = try a.int("accum")
-        o.baseLearningRate = try a.double("blr")
-        o.minimumLearningRate = try a.double("min-lr")
-        o.weightDecay = Float(try a.double("weight-decay"))
-        o.layerDecay = Float(try a.double("layer-decay"))
-        o.clipGradient = a.optionalString("clip-grad") == nil ? nil : Float(try a.double("clip-grad"))
-        o.saveEvery = try a.int("save-every")
-        o.seed = UInt64(try a.int("seed"))
-        guard o.epochs > 0, o.batchSize > 0, o.accumulation > 0, o.saveEvery > 0 else {
-            throw TaskUsageError("--epochs, --batch-size, --accum and --save-every must be positive")
-        }
+        let o = try TrainingOptions(a)
         options = o
 
         let (_, base) = try Catalog.locate().spec(for: try a.string("model"))

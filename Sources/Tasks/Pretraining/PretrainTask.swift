@@ -29,21 +29,9 @@ public enum PretrainTask: TaskPlugin {
 
     public static func run(_ a: TaskArguments) throws {
         let run = try RunFolder(path: try a.string("out"))
-        var o = TrainingOptions()
-        o.epochs = try a.int("epochs")
-        o.warmupEpochs = try a.double("warmup-epochs")
-        o.batchSize = try a.int("batch-size")
-        o.accumulation = try a.int("accum")
-        o.baseLearningRate = try a.double("blr")
-        o.minimumLearningRate = try a.double("min-lr")
-        o.weightDecay = Float(try a.double("weight-decay"))
-        o.layerDecay = 1
-        o.beta2 = 0.95
-        o.saveEvery = try a.int("save-every")
-        o.seed = UInt64(try a.int("seed"))
-        guard o.epochs > 0, o.batchSize > 0, o.accumulation > 0, o.saveEvery > 0 else {
-            throw TaskUsageError("--epochs, --batch-size, --accum and --save-every must be positive")
-        }
+        var o = try TrainingOptions(a)
+        o.layerDecay = 1   // pretraining: no layer-wise decay
+        o.beta2 = 0.95     // MAE's AdamW betas (0.9, 0.95)
         let (_, spec) = try Catalog.locate().spec(for: try a.string("model"))
         let model = try ModelBuilder(seed: o.seed).build(spec)
         guard case let .maskedAutoencoder(mae) = model else { throw TaskUsageError("--model must be an MAE spec (with a decoder)") }

@@ -36,6 +36,24 @@ public struct TrainingOptions: Codable, Equatable {
     public var seed: UInt64 = 0
     public init() {}
 
+    /// The options of a training task's command line (`--epochs`, `--blr`, …; those the task declares).
+    public init(_ a: TaskArguments) throws {
+        epochs = try a.int("epochs")
+        warmupEpochs = try a.double("warmup-epochs")
+        batchSize = try a.int("batch-size")
+        accumulation = try a.int("accum")
+        baseLearningRate = try a.double("blr")
+        minimumLearningRate = try a.double("min-lr")
+        weightDecay = Float(try a.double("weight-decay"))
+        if a.values["layer-decay"] != nil { layerDecay = Float(try a.double("layer-decay")) }
+        if a.values["clip-grad"] != nil { clipGradient = Float(try a.double("clip-grad")) }
+        saveEvery = try a.int("save-every")
+        seed = UInt64(try a.int("seed"))
+        guard epochs > 0, batchSize > 0, accumulation > 0, saveEvery > 0 else {
+            throw TaskUsageError("--epochs, --batch-size, --accum and --save-every must be positive")
+        }
+    }
+
     /// lr = blr · effective batch / 256 (MAE's scaling rule).
     public var learningRate: Double { baseLearningRate * Double(batchSize * accumulation) / 256 }
 }
