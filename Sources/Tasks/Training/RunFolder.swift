@@ -30,7 +30,7 @@ public struct RunFolder {
         for (k, v) in values.sorted(by: { $0.key < $1.key }) { pairs.append((k, v.isFinite ? .number(v) : .null)) }
         let line = JSONValue.object(pairs).serialized() + "\n"
         let file = path + "/metrics.jsonl"
-        if !FileManager.default.fileExists(atPath: file) { FileManager.default.createFile(atPath: file, contents: nil) }
+        if !FileManager.default.fileExists(atPath: file) { _ = FileManager.default.createFile(atPath: file, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: file) else { throw CheckpointError.cannotWrite(file: file, reason: "cannot open") }
         defer { try? handle.close() }
         handle.seekToEndOfFile()
