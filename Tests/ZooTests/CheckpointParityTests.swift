@@ -70,7 +70,8 @@ final class WeightAdaptationTests: XCTestCase {
         }
         let notes = try WeightLoader.load(checkpoint, into: model, options: .init(strict: false, dropMismatchedHeads: true))
         XCTAssertEqual(notes, ["dropped head from the checkpoint: its shape differs from the model's",
-                               "resampled pos_embed from a 4×4 to a 6×6 grid"])
+                               "resampled pos_embed from a 4×4 to a 6×6 grid",
+                               "2 model tensors not in the checkpoint, kept as initialised: head.bias, head.weight"])
         let loaded = Dictionary(uniqueKeysWithValues: model.module.namedParameters().map { ($0.key, $0.tensor) })
         XCTAssertEqual(loaded["pos_embed"]!.shape, [1, 37, 32])
         XCTAssertEqual(loaded["ID_head.weight"]!.shape, [7, 32])

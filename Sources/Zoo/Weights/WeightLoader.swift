@@ -50,6 +50,14 @@ public enum WeightLoader {
             weights[key] = resamplePositionTable(w, extraTokens: 1, to: newGrid)
             notes.append("resampled \(key) from a \(oldGrid)×\(oldGrid) to a \(newGrid)×\(newGrid) grid")
         }
+        if !options.strict {
+            // What a non-strict load leaves out, as PyTorch's load_state_dict reports it.
+            let missing = expected.keys.filter { weights[$0] == nil }.sorted()
+            let unexpected = weights.keys.filter { expected[$0] == nil }.sorted()
+            func list(_ keys: [String]) -> String { keys.prefix(6).joined(separator: ", ") + (keys.count > 6 ? ", …" : "") }
+            if !missing.isEmpty { notes.append("\(missing.count) model tensors not in the checkpoint, kept as initialised: \(list(missing))") }
+            if !unexpected.isEmpty { notes.append("\(unexpected.count) checkpoint tensors unused: \(list(unexpected))") }
+        }
         do {
             try model.module.load(weights, strict: options.strict)
         } catch let e as LoadError {
