@@ -129,3 +129,71 @@ final class TrainerTests: XCTestCase {
         }
     }
 }
+
+/// Overfitting one fixed batch drives each task's loss down: MAE (pretrain), BCE with an identity head
+/// behind gradient reversal (iat) and cross-entropy (fer). (`au` is TrainerTests' classifier case.)
+final class OverfitTests: XCTestCase {
+    func trainer(_ spec: String, lr: Double, folder: String) throws -> (ZooModel, Trainer) {
+        let registry = LayerRegistry()
+        registry.register(builtinLayerPlugins)
+        let model = try ModelBuilder(registry: registry, seed: 2).build(JSONParser.parse(spec))
+        var options = TrainingOptions()
+        options.epochs = 40
+        options.warmupEpochs = 2
+        options.baseLearningRate = lr
+        options.batchSize = 4
+        options.saveEvery = 40
+        let groups = ParameterGroups.make(model.module.namedParameters(), depth: 1, weightDecay: 0, layerDecay: 1)
+        return (model, Trainer(model: model, groups: groups, options: options, run: try RunFolder(path: folder)))
+    }
+
+    var folder: String!
+    override func setUp() { folder = NSTemporaryDirectory() + "zoo-overfit-\(getpid())-\(abs(name.hashValue))" }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+
+    func assertDecreases(_ losses: [Float], by factor: Float, file: StaticString = #filePath, line: UInt = #line) {
+        let first = losses.prefix(3).reduce(0, +) / 3, last = losses.suffix(3).reduce(0, +) / 3
+        XCTAssertLessThan(last, first * factor, "loss \(first) → \(last)", file: file, line: line)
+    }
+
+    func testPretrainingLossFalls() throws {
+        let (model, trainer) = try self.trainer(#"""
+            {"encoder": {"type": "vit", "img_size": 16, "patch_size": 4, "embed_dim": 16, "depth": 1, "num_heads": 2, "global_pool": "none"},
+             "decoder": {"type": "mae_decoder", "embed_dim": 16, "depth": 1, "num_heads": 2}, "mask_ratio": 0.5}
+            """#, lr: 2, folder: folder)
+        guard case let .maskedAutoencoder(mae) = model else { return XCTFail() }
+        let noise = Tensor.rand([4, 16], generator: Generator(seed: 1))  // the same masking every step
+        try trainer.train(data: RandomBatches(batches: 1, seed: 4, fixed: true)) { batch in
+            (mae(Tensor.rand([4, 3, 16, 16], generator: Generator(seed: 9)), noise: noise).loss, [:])
+        }
+        assertDecreases(trainer.losses, by: 0.75)  // random pixels: part of the norm-pix target is noise
+    }
+
+    func testIdentityAdversarialLossFalls() throws {
+        let (model, trainer) = try self.trainer(#"""
+            {"encoder": {"type": "vit", "img_size": 16, "patch_size": 8, "embed_dim": 16, "depth": 1, "num_heads": 2, "global_pool": "avg"},
+             "heads": [{"name": "head", "type": "linear", "out_features": 3, "init_std": 0.02},
+                       {"name": "ID_head", "type": "linear", "out_features": 4, "grad_reverse": 0.1}]}
+            """#, lr: 2, folder: folder)
+        guard case let .classifier(m) = model else { return XCTFail() }
+        let identity = Tensor([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], shape: [4, 4])
+        try trainer.train(data: RandomBatches(batches: 1, seed: 5, fixed: true)) { batch in
+            let out = m(batch.images)
+            let au = Tensor.binaryCrossEntropyWithLogits(logits: out["head"]!, targets: batch.targets["au"]!)
+            return (au + Tensor.binaryCrossEntropyWithLogits(logits: out["ID_head"]!, targets: identity), ["au": Double(au.item)])
+        }
+        assertDecreases(trainer.losses, by: 0.7)
+    }
+
+    func testExpressionLossFalls() throws {
+        let (model, trainer) = try self.trainer(#"""
+            {"encoder": {"type": "vit", "img_size": 16, "patch_size": 8, "embed_dim": 16, "depth": 1, "num_heads": 2, "global_pool": "avg"},
+             "heads": [{"name": "head", "type": "linear", "out_features": 8, "init_std": 0.02}]}
+            """#, lr: 2, folder: folder)
+        guard case let .classifier(m) = model else { return XCTFail() }
+        try trainer.train(data: RandomBatches(batches: 1, seed: 6, fixed: true)) { batch in
+            (Tensor.crossEntropy(logits: m(batch.images)["head"]!, targets: [0, 3, 5, 7], labelSmoothing: 0.1), [:])
+        }
+        assertDecreases(trainer.losses, by: 0.5)
+    }
+}
