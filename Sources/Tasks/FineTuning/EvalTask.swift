@@ -20,7 +20,7 @@ public enum EvalTask: TaskPlugin {
     ]
 
     public static func run(_ a: TaskArguments) throws {
-        let model = try IdentityProbeTask.loadModel(a)
+        let model = try TrainedModel.load(a)
         guard case let .classifier(classifier) = model, classifier.heads.contains(where: { $0.name == "head" }) else {
             throw TaskUsageError("zoo run eval: the model needs a head named \"head\"")
         }

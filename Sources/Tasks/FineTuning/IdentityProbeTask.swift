@@ -26,7 +26,7 @@ public enum IdentityProbeTask: TaskPlugin {
     ]
 
     public static func run(_ a: TaskArguments) throws {
-        let model = try loadModel(a)
+        let model = try TrainedModel.load(a)
         let encoder = model.encoder
         let preset = try AUDatasetPreset.named(try a.string("preset"))
         let data = try AUData.load(try a.string("data"), root: a.optionalString("root"), preset: preset, skipBad: false)
@@ -49,23 +49,6 @@ public enum IdentityProbeTask: TaskPlugin {
                                                        ("subjects", .integer(subjects.count)), ("test_frames", .integer(test.count)),
                                                        ("chance", .number(1 / Double(subjects.count)))]))
         }
-    }
-
-    /// The model of `--run DIR` or `--model`/`--weights`, weights loaded (heads may be absent or extra).
-    static func loadModel(_ a: TaskArguments) throws -> ZooModel {
-        let specValue: JSONValue, weights: String?
-        if let dir = a.optionalString("run") {
-            specValue = try ModelBuilder.loadSpec(file: dir + "/model.json")
-            weights = dir + "/checkpoint/weights.safetensors"
-        } else {
-            guard let name = a.optionalString("model") else { throw TaskUsageError("zoo run \(a.task): give --run DIR or --model") }
-            specValue = try Catalog.locate().spec(for: name).spec
-            weights = a.optionalString("weights")
-        }
-        let model = try ModelBuilder().build(specValue)
-        if let weights { try WeightLoader.load(weights, into: model, options: .init(strict: false)) }
-        model.module.eval()
-        return model
     }
 
     /// Up to `frames` frames per subject, split `fraction` / rest per subject by a seeded shuffle.

@@ -24,7 +24,7 @@ public enum PredictTask: TaskPlugin {
     public static func run(_ arguments: TaskArguments) throws {
         let model: ZooModel
         if arguments.optionalString("run") != nil {
-            model = try IdentityProbeTask.loadModel(arguments)
+            model = try TrainedModel.load(arguments)
         } else {
             let catalog = try Catalog.locate()
             guard let name = arguments.optionalString("model"), let weights = arguments.optionalString("weights") else {

@@ -20,7 +20,7 @@ public enum ReconstructTask: TaskPlugin {
     ]
 
     public static func run(_ a: TaskArguments) throws {
-        let model = try IdentityProbeTask.loadModel(a)
+        let model = try TrainedModel.load(a)
         guard case let .maskedAutoencoder(mae) = model else { throw TaskUsageError("zoo run reconstruct: the model must be an MAE") }
         mae.generator.restore(stateWords: Generator(seed: UInt64(try a.int("seed"))).stateWords)
         let data = try a.string("data")
