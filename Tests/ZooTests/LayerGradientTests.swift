@@ -112,6 +112,10 @@ final class LayerGradientTests: XCTestCase {
         let out = MaskedAutoencoderModel.normalizePatches(Tensor([1, 2, 3, 4], shape: [1, 1, 4]))
         let s = Float((5.0 / 3.0 + 1e-6).squareRoot())
         assertClose(out.scalars, [-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s], tol: 1e-6)
+        // Reconstructions undo it with the original patch's statistics.
+        let patches = Tensor([1, 2, 3, 4, -5, 0, 7, 2], shape: [1, 2, 4])
+        let back = MaskedAutoencoderModel.denormalizePatches(MaskedAutoencoderModel.normalizePatches(patches), like: patches)
+        assertClose(back.scalars, patches.scalars, tol: 1e-5)
     }
 
     func testPatchifyOrderAndInverse() {

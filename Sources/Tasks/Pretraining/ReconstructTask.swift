@@ -35,20 +35,7 @@ public enum ReconstructTask: TaskPlugin {
         let out = withNoGrad { mae(batch) }
         // Undo norm-pix: each predicted patch takes the mean and spread of the original patch.
         let target = MaskedAutoencoderModel.patchify(batch, patchSize: p)
-        let prediction = out.prediction.copy()
-        if mae.normPixelLoss {
-            let d = target.shape[2]
-            for r in 0..<(target.count / d) {
-                let t = target.data + r * d, q = prediction.data + r * d
-                var mean: Double = 0
-                for j in 0..<d { mean += Double(t[j]) }
-                mean /= Double(d)
-                var variance: Double = 0
-                for j in 0..<d { variance += (Double(t[j]) - mean) * (Double(t[j]) - mean) }
-                let scale = (variance / Double(d - 1) + 1e-6).squareRoot()
-                for j in 0..<d { q[j] = Float(Double(q[j]) * scale + mean) }
-            }
-        }
+        let prediction = mae.normPixelLoss ? MaskedAutoencoderModel.denormalizePatches(out.prediction, like: target) : out.prediction
         let l = mae.encoder.patchCount, d = target.shape[2]
         let masked = target.copy(), pasted = prediction.copy()
         for b in 0..<chosen.count {

@@ -64,20 +64,30 @@ public final class MaskedAutoencoderModel: Module {
 
     /// Per patch (x − mean) / sqrt(var + 1e-6), var unbiased (torch's default), as FMAE's norm_pix_loss.
     public static func normalizePatches(_ patches: Tensor) -> Tensor {
-        let d = patches.shape.last!
-        let rows = patches.count / d
-        let out = Tensor(uninitializedShape: patches.shape)
-        let src = patches.data, dst = out.data
-        for r in 0..<rows {
-            let row = src + r * d, o = dst + r * d
+        mapPatches(patches, like: patches) { x, mean, spread in (x - mean) / spread }
+    }
+
+    /// The inverse of norm-pix for a prediction: each patch takes the mean and spread of the matching
+    /// patch of `target` (what MAE's visualisation does).
+    public static func denormalizePatches(_ prediction: Tensor, like target: Tensor) -> Tensor {
+        mapPatches(prediction, like: target) { x, mean, spread in x * spread + mean }
+    }
+
+    /// Applies `f(value, mean, sqrt(unbiased var + 1e-6))` to each patch of `values`, with the statistics
+    /// of the same patch of `reference`.
+    static func mapPatches(_ values: Tensor, like reference: Tensor, _ f: (Double, Double, Double) -> Double) -> Tensor {
+        precondition(values.shape == reference.shape, "patch shapes \(values.shape) and \(reference.shape) differ")
+        let d = reference.shape.last!
+        let out = Tensor(uninitializedShape: values.shape)
+        for r in 0..<(reference.count / d) {
+            let row = reference.data + r * d, v = values.data + r * d, o = out.data + r * d
             var sum: Double = 0
             for j in 0..<d { sum += Double(row[j]) }
             let mean = sum / Double(d)
             var sq: Double = 0
             for j in 0..<d { let c = Double(row[j]) - mean; sq += c * c }
-            let variance = sq / Double(max(d - 1, 1))
-            let inv = 1 / (variance + 1e-6).squareRoot()
-            for j in 0..<d { o[j] = Float((Double(row[j]) - mean) * inv) }
+            let spread = (sq / Double(max(d - 1, 1)) + 1e-6).squareRoot()
+            for j in 0..<d { o[j] = Float(f(Double(v[j]), mean, spread)) }
         }
         return out
     }
