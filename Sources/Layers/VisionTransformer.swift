@@ -22,6 +22,7 @@ public final class VisionTransformer: Module, VisionEncoder {
         public var pooling = Pooling.token
         public var dropPathRate: Float = 0
         public var fixedSinCosPositions = false
+        public var initialization = WeightInitialization.mae
         public init() {}
     }
 
@@ -46,7 +47,23 @@ public final class VisionTransformer: Module, VisionEncoder {
         child("patch_embed", patchEmbed)
         child("blocks", blocks)
         child(config.pooling == .average ? "fc_norm" : "norm", finalNorm)
+        if config.initialization == .timm { applyTimmInitialization(generator) }
         if config.fixedSinCosPositions { useFixedSinCosPositions() }
+    }
+
+    /// Re-draws the weights the way timm's VisionTransformer does (`init_weights`, mode ''): every Linear
+    /// weight trunc_normal(0.02) with zero bias, the patch convolution PyTorch's Conv2d default
+    /// (kaiming_uniform with a = √5, i.e. U(±1/√fan_in), bias alike), cls token N(0, 1e-6), positions
+    /// trunc_normal(0.02). Norms stay ones and zeros.
+    private func applyTimmInitialization(_ generator: Generator) {
+        let fanIn = Double(inChannels * patchSize * patchSize)
+        let bound = 1 / fanIn.squareRoot()
+        patchEmbed.weight.fillUniform(generator, lower: -bound, upper: bound)
+        patchEmbed.bias.fillUniform(generator, lower: -bound, upper: bound)
+        clsToken.fillNormal(generator, std: 1e-6)
+        for (key, tensor) in blocks.namedParameters() where tensor.rank == 2 && key.hasSuffix(".weight") {
+            tensor.fillTruncatedNormal(generator, std: 0.02)
+        }
     }
 
     public var embedDim: Int { patchEmbed.embedDim }
@@ -130,7 +147,7 @@ public enum MaskPlan {
 
 public enum VisionTransformerPlugin: LayerPlugin {
     public static let name = "vit"
-    public static let summary = "Vision Transformer encoder (img_size, patch_size, in_chans, embed_dim, depth, num_heads, mlp_ratio, qkv_bias, norm_eps, global_pool avg|token|none, drop_path_rate, pos_embed learned|sincos)"
+    public static let summary = "Vision Transformer encoder (img_size, patch_size, in_chans, embed_dim, depth, num_heads, mlp_ratio, qkv_bias, norm_eps, global_pool avg|token|none, drop_path_rate, pos_embed learned|sincos, weight_init timm|mae)"
 
     public static func build(_ spec: SpecObject, context: BuildContext) throws -> Module {
         var c = VisionTransformer.Configuration()
@@ -146,6 +163,8 @@ public enum VisionTransformerPlugin: LayerPlugin {
         c.pooling = Pooling(rawValue: try spec.choice("global_pool", Pooling.allCases.map(\.rawValue), default: "token"))!
         c.dropPathRate = Float(try spec.double("drop_path_rate", default: 0, in: 0...0.99))
         c.fixedSinCosPositions = try spec.choice("pos_embed", ["learned", "sincos"], default: "learned") == "sincos"
+        c.initialization = WeightInitialization(rawValue: try spec.choice(
+            "weight_init", WeightInitialization.allCases.map(\.rawValue), default: context.initialization.rawValue))!
         guard c.imageSize % c.patchSize == 0 else {
             throw SpecError.invalid(path: spec.childPath("patch_size"), message: "img_size \(c.imageSize) is not a multiple of patch_size \(c.patchSize)")
         }

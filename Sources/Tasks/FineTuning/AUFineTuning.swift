@@ -21,6 +21,8 @@ public enum AUFineTuning {
         public var lambda: Double
         public var head: String      // "linear" or "mlp"
         public var loss: String      // "bce" (FMAE: BCE on one-hot) or "ce"
+        /// Multiplies the identity head's learning rate (1 in FMAE).
+        public var learningRateScale: Double = 1
     }
 
     public static func run(_ a: TaskArguments, identity: Identity?) throws {
@@ -35,14 +37,14 @@ public enum AUFineTuning {
         let subjects = train.subjects  // identity classes: every training subject
 
         var heads: [JSONValue] = [.object([("name", .string("head")), ("type", .string("linear")),
-                                          ("out_features", .integer(preset.actionUnits.count)), ("init_std", .number(2e-5))])]
+                                          ("out_features", .integer(preset.actionUnits.count)), ("init_std", .number(try FineTuningSetup.headInitStd(a)))])]
         if let identity {
             var fields: [(String, JSONValue)] = [("name", .string("ID_head")), ("type", .string(identity.head)),
                                                  ("out_features", .integer(subjects.count)), ("grad_reverse", .number(identity.lambda))]
             if identity.head == "mlp" { fields.append(("hidden", .array([.integer(-1)]))) }
             heads.append(.object(fields))
         }
-        let setup = try FineTuningSetup(a, heads: heads)
+        let setup = try FineTuningSetup(a, heads: heads, extraLearningRateScales: identity.map { [("ID_head.", Float($0.learningRateScale))] } ?? [])
         let classifier = setup.classifier, options = setup.options
 
         let pipeline = ImagePipeline(size: classifier.encoder.imageSize, augment: a.flag("augment"))
@@ -83,7 +85,7 @@ public enum AUFineTuning {
             last = report.metrics
             return report.metrics
         }
-        log("\(a.task): \(fitting.samples.count) training frames (\(fitting.subjects.count) subjects), \(validation.samples.count) validation (\(validation.subjects.count) subjects), \(test.samples.count) test (\(test.subjects.count) subjects); \(identity.map { "identity head over \(subjects.count) subjects, λ \($0.lambda)" } ?? "no identity head")")
+        log("\(a.task): \(fitting.samples.count) training frames (\(fitting.subjects.count) subjects), \(validation.samples.count) validation (\(validation.subjects.count) subjects), \(test.samples.count) test (\(test.subjects.count) subjects); \(identity.map { "identity head over \(subjects.count) subjects, λ \($0.lambda), lr ×\($0.learningRateScale)" } ?? "no identity head")")
         try setup.trainer.train(data: source, objective: objective, evaluate: evaluate)
         let skipped = train.skipped + test.skipped + source.skipped
         if !skipped.isEmpty { log("skipped \(skipped.count) bad entries:\n  " + skipped.prefix(20).joined(separator: "\n  ")) }

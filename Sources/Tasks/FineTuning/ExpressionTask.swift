@@ -24,7 +24,7 @@ public enum ExpressionTask: TaskPlugin {
         }
         let classes = train.classes.count
         let setup = try FineTuningSetup(a, heads: [.object([("name", .string("head")), ("type", .string("linear")),
-                                                           ("out_features", .integer(classes)), ("init_std", .number(2e-5))])])
+                                                           ("out_features", .integer(classes)), ("init_std", .number(try FineTuningSetup.headInitStd(a)))])])
         let classifier = setup.classifier, options = setup.options
         let smoothing = Float(try a.double("label-smoothing"))
         let skipBad = a.flag("skip-bad")

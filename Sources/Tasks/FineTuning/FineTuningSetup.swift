@@ -19,6 +19,7 @@ struct FineTuningSetup {
         TaskOption("model", .string, default: "vit-base-patch16", help: "encoder: catalog name or JSON spec (its heads are replaced)"),
         TaskOption("weights", .path, default: nil, help: "pretrained checkpoint (MAE/FMAE .pth, .safetensors, .h5); random when left out"),
         TaskOption("key", .string, default: nil, help: "checkpoint entry holding the state dict"),
+        TaskOption("head-init-std", .number, default: nil, help: "std of the new head's trunc-normal weights (default: FMAE's 2e-5 with --weights, timm's 0.02 without)"),
         TaskOption("out", .path, help: "run folder (options, metrics.jsonl, checkpoint/, summary.json)"),
         TaskOption("resume", .flag, help: "continue the run in --out from its last checkpoint"),
         TaskOption("epochs", .integer, default: "20", help: "training epochs"),
@@ -37,7 +38,8 @@ struct FineTuningSetup {
         TaskOption("skip-bad", .flag, help: "skip unreadable images and bad label lines (counted and reported) instead of stopping"),
     ]
 
-    init(_ a: TaskArguments, heads: [JSONValue]) throws {
+    /// `extraLearningRateScales`: lr multipliers by key prefix on top of FMAE's groups (IAT's identity head).
+    init(_ a: TaskArguments, heads: [JSONValue], extraLearningRateScales: [(prefix: String, scale: Float)] = []) throws {
         run = try RunFolder(path: try a.string("out"))
         let o = try TrainingOptions(a)
         options = o
@@ -53,12 +55,25 @@ struct FineTuningSetup {
             }
         }
         let depth = c.encoder.namedParameters().compactMap { $0.key.hasPrefix("blocks.") ? Int($0.key.split(separator: ".")[1]) : nil }.max().map { $0 + 1 } ?? 0
-        let groups = ParameterGroups.make(model.module.namedParameters(), depth: depth, weightDecay: o.weightDecay, layerDecay: o.layerDecay)
+        let groups = ParameterGroups.make(model.module.namedParameters(), depth: depth, weightDecay: o.weightDecay, layerDecay: o.layerDecay,
+                                          extraScales: extraLearningRateScales)
         trainer = Trainer(model: model, groups: groups, options: o, run: run)
         if a.flag("resume") { try trainer.resume(from: run) } else { try run.startFresh() }
         try run.writeJSON("options.json", .object(a.values.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
         // The exact model this run trains, so `eval`, `predict` and `id-probe` can rebuild it (--run DIR).
         try run.writeJSON("model.json", spec)
+    }
+
+    /// The trunc-normal std of a task's new head. FMAE's 2e-5 starts a head on a pretrained encoder at
+    /// almost zero; on a random encoder it leaves the encoder's gradient a random projection for many
+    /// steps, and a small ViT trained from scratch on the synthetic faces then never leaves chance
+    /// (measured, in zoo and in PyTorch), so without --weights the head gets timm's 0.02.
+    static func headInitStd(_ a: TaskArguments) throws -> Double {
+        if let std = try a.optionalDouble("head-init-std") {
+            guard std > 0 && std.isFinite else { throw TaskUsageError("--head-init-std must be a positive number, got \(std)") }
+            return std
+        }
+        return a.optionalString("weights") == nil ? 0.02 : 2e-5
     }
 
     /// --model's encoder with average pooling and drop path, and the given heads. A head whose `hidden`

@@ -43,8 +43,9 @@ public struct ModelBuilder {
     public func build(_ spec: JSONValue) throws -> ZooModel {
         let root = try SpecObject(spec, path: "")
         let generator = Generator(seed: seed)
-        let context = BuildContext(registry: registry, generator: generator)
         let isMAE = root.has("decoder")
+        // Like FMAE's code: models_mae initialises the MAE's way, models_vit (classifiers) timm's way.
+        let context = BuildContext(registry: registry, generator: generator, initialization: isMAE ? .mae : .timm)
         guard let encoderSpec = root.raw("encoder") else { throw SpecError.missing(path: "encoder", expected: "an object") }
         let encoder = try registry.build(encoderSpec, path: "encoder", context: context, as: (any VisionEncoder).self, roleName: "an encoder")
 
@@ -52,7 +53,7 @@ public struct ModelBuilder {
             if encoderSpec["pos_embed"] == nil { encoder.useFixedSinCosPositions() }
             let decoder = try registry.build(
                 root.raw("decoder")!, path: "decoder",
-                context: BuildContext(registry: registry, generator: generator, inputDim: encoder.embedDim, encoder: encoder),
+                context: BuildContext(registry: registry, generator: generator, inputDim: encoder.embedDim, encoder: encoder, initialization: .mae),
                 as: (any MaskedDecoder).self, roleName: "an MAE decoder")
             let ratio = try root.double("mask_ratio", default: 0.75)
             guard ratio >= 0 && ratio < 1 else {

@@ -12,6 +12,18 @@ public protocol LayerPlugin {
     static func build(_ spec: SpecObject, context: BuildContext) throws -> Module
 }
 
+/// The two random initialisations FMAE's code uses. They matter only for weights that no checkpoint
+/// replaces (training from scratch), and there they matter a lot: a small ViT trained from scratch on
+/// faces learns with timm's init and stalls with MAE's.
+public enum WeightInitialization: String, CaseIterable, Sendable {
+    /// timm's VisionTransformer (FMAE's models_vit, the fine-tuning model): Linear weights
+    /// trunc_normal(0.02), the patch convolution PyTorch's default U(±1/√fan_in), cls token N(0, 1e-6).
+    case timm
+    /// MAE's `initialize_weights` (models_mae, the pretraining model): xavier-uniform Linear weights and
+    /// patch projection, cls and mask tokens N(0, 0.02).
+    case mae
+}
+
 /// What a layer needs to know beyond its own JSON: the feature size flowing into it, the encoder's
 /// geometry (decoders), the registry (for nested layers) and the generator that initialises weights.
 public struct BuildContext {
@@ -21,12 +33,16 @@ public struct BuildContext {
     public var inputDim: Int?
     /// Set when building an MAE decoder: the encoder it decodes.
     public var encoder: (any VisionEncoder)?
+    /// How layers initialise weights when their spec does not say (`weight_init`).
+    public var initialization: WeightInitialization
 
-    public init(registry: LayerRegistry, generator: Generator, inputDim: Int? = nil, encoder: (any VisionEncoder)? = nil) {
+    public init(registry: LayerRegistry, generator: Generator, inputDim: Int? = nil, encoder: (any VisionEncoder)? = nil,
+                initialization: WeightInitialization = .timm) {
         self.registry = registry
         self.generator = generator
         self.inputDim = inputDim
         self.encoder = encoder
+        self.initialization = initialization
     }
 
     public func with(inputDim: Int?) -> BuildContext {

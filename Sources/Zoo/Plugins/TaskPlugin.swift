@@ -134,6 +134,11 @@ public struct TaskArguments {
         return d
     }
 
+    /// The number given for --name, or nil when it was not given.
+    public func optionalDouble(_ name: String) throws -> Double? {
+        values[name] == nil ? nil : try double(name)
+    }
+
     public func flag(_ name: String) -> Bool { ["true", "1", "yes"].contains(values[name] ?? "false") }
 }
 
