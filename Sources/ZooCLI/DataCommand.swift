@@ -24,6 +24,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Image size in pixels.") var size: Int = 64
     @Option(name: .customLong("identity-bias"), help: "How strongly training subjects' AU rates depend on identity (0 … 1).") var identityBias: Double = 0.8
     @Option(name: .customLong("test-fraction"), help: "Share of subjects in the test split.") var testFraction: Double = 0.25
+    @Option(help: "How much pose, framing and lighting vary (0 = aligned, evenly lit crops … 1 = loose crops).") var jitter: Double = 1
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Flag(help: "Replace an existing output folder.") var replace = false
 
@@ -32,12 +33,13 @@ struct SynthCommand: ParsableCommand {
         guard frames >= 1 else { throw ValidationError("--frames must be positive") }
         guard (16...1024).contains(size) else { throw ValidationError("--size must be between 16 and 1024") }
         guard (0...1).contains(identityBias) else { throw ValidationError("--identity-bias must be between 0 and 1") }
+        guard (0...1).contains(jitter) else { throw ValidationError("--jitter must be between 0 and 1") }
     }
 
     func run() throws {
         try reportingErrors {
             let config = SyntheticFaceConfig(subjects: subjects, framesPerSubject: frames, size: size, identityBias: identityBias,
-                                             testFraction: testFraction, seed: seed)
+                                             testFraction: testFraction, seed: seed, jitter: jitter)
             let dataset = try SyntheticFaceDataset(config: config)
             let summary = try dataset.write(to: URL(fileURLWithPath: out), encode: { try JPEG.encode($0, quality: 92) },
                                             fileExtension: "jpg", replacing: replace)

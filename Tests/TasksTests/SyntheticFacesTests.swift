@@ -186,9 +186,23 @@ final class SyntheticFacesTests: XCTestCase {
         XCTAssertThrowsError(try dataset.write(to: scratch.appendingPathComponent("x"), encode: Self.ppm, fileExtension: "j/pg"))
     }
 
+    func testJitterZeroGivesAlignedEvenlyLitFaces() throws {
+        let aligned = try SyntheticFaceDataset(config: SyntheticFaceConfig(subjects: 3, framesPerSubject: 5, size: 32, jitter: 0))
+        let loose = try SyntheticFaceDataset(config: SyntheticFaceConfig(subjects: 3, framesPerSubject: 5, size: 32, jitter: 1))
+        for frame in 1...5 {
+            let j = aligned.labels(subject: 0, frame: frame).jitter
+            XCTAssertEqual([j.rotation, j.scale, j.shift.x, j.shift.y, j.turn, j.brightness, j.contrast, j.lightGradient, j.noise],
+                           [0, 1, 0, 0, 0, 1, 1, 0, 0])
+            // Only the pose and lighting change: the labels are the same frame for frame.
+            XCTAssertEqual(aligned.labels(subject: 0, frame: frame).occurrence, loose.labels(subject: 0, frame: frame).occurrence)
+        }
+        XCTAssertNotEqual(loose.labels(subject: 0, frame: 1).jitter.rotation, 0)
+    }
+
     func testInvalidConfigurationsAreRejected() {
         for config in [SyntheticFaceConfig(subjects: 1), SyntheticFaceConfig(framesPerSubject: 0), SyntheticFaceConfig(framesPerSubject: 10_000),
-                       SyntheticFaceConfig(size: 8), SyntheticFaceConfig(identityBias: -1), SyntheticFaceConfig(testFraction: 1.5)] {
+                       SyntheticFaceConfig(size: 8), SyntheticFaceConfig(identityBias: -1), SyntheticFaceConfig(testFraction: 1.5),
+                       SyntheticFaceConfig(jitter: -0.1), SyntheticFaceConfig(jitter: 1.5)] {
             XCTAssertThrowsError(try SyntheticFaceDataset(config: config)) { error in
                 guard case .invalidConfiguration? = error as? SyntheticFaceError else { return XCTFail("\(error)") }
             }

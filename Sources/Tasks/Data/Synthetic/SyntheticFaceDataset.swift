@@ -16,19 +16,23 @@ public struct SyntheticFaceConfig: Codable, Equatable, Sendable {
     public var testFraction: Double
     /// Seeds everything: identities, the split, biases, labels, jitter.
     public var seed: UInt64
+    /// 0…1: how far pose, framing and lighting vary between frames (`FaceJitter.random`'s amount). 1 is
+    /// loosely cropped faces; small values are aligned crops, as face-alignment preprocessing gives.
+    public var jitter: Double
 
     public init(subjects: Int = 12, framesPerSubject: Int = 40, size: Int = 64, identityBias: Double = 0.8,
-                testFraction: Double = 0.25, seed: UInt64 = 0) {
+                testFraction: Double = 0.25, seed: UInt64 = 0, jitter: Double = 1) {
         self.subjects = subjects
         self.framesPerSubject = framesPerSubject
         self.size = size
         self.identityBias = identityBias
         self.testFraction = testFraction
         self.seed = seed
+        self.jitter = jitter
     }
 
     enum CodingKeys: String, CodingKey {
-        case subjects, size, seed
+        case subjects, size, seed, jitter
         case framesPerSubject = "frames_per_subject"
         case identityBias = "identity_bias"
         case testFraction = "test_fraction"
@@ -118,7 +122,7 @@ public struct SyntheticFaceSample: Sendable {
 ///    AU23 .08, AU24 .07), intensity U(0.4, 1) when present, 0 when absent.
 /// 4. Extras from the class (`FacialExpression.extras`): Surprise and Fear open the eyes and mouth, Disgust
 ///    wrinkles the nose, Contempt puts AU12/AU14 on one random side; a third of Happy frames show teeth.
-/// 5. Pose and lighting: `FaceJitter.random`.
+/// 5. Pose and lighting: `FaceJitter.random`, scaled by `config.jitter`.
 ///
 /// The identity shortcut. Test subjects have o = 0 and e = 0: their AU and class rates are the
 /// population's, whoever they are. Training subjects with bias b get v_{s,k} ∈ [−1, 1]: for each AU the n
@@ -257,6 +261,7 @@ public struct SyntheticFaceDataset: Sendable {
         guard c.size >= 16 && c.size <= 4096 else { throw fail("size", c.size, "16…4096 pixels") }
         guard c.identityBias.isFinite && c.identityBias >= 0 else { throw fail("identityBias", c.identityBias, "a number ≥ 0") }
         guard c.testFraction.isFinite && c.testFraction >= 0 && c.testFraction <= 1 else { throw fail("testFraction", c.testFraction, "0…1") }
+        guard c.jitter.isFinite && c.jitter >= 0 && c.jitter <= 1 else { throw fail("jitter", c.jitter, "0…1") }
     }
 
     public func subjects(in split: Split) -> [SyntheticSubject] { subjects.filter { $0.split == split } }
@@ -306,7 +311,7 @@ public struct SyntheticFaceDataset: Sendable {
         var extras = expression.extras(strength: strength, side: side)
         extras.mouthOpen *= 0.7 + 0.3 * openness
         if expression == .happy && teeth { extras.mouthOpen = 0.15 + 0.35 * openness }
-        let jitter = FaceJitter.random(using: g)
+        let jitter = FaceJitter.random(using: g, amount: Float(config.jitter))
         return SyntheticFaceLabels(expression: expression, occurrence: occurrence, intensities: intensities,
                                    extras: extras, jitter: jitter)
     }
