@@ -35,6 +35,18 @@ final class TrainingMachineryTests: XCTestCase {
         XCTAssertEqual(group(of: "head.weight").weightDecay, 0.05)
         XCTAssertEqual(group(of: "fc_norm.weight").weightDecay, 0)
         XCTAssertEqual(groups.reduce(0) { $0 + $1.parameters.count }, named.count)
+
+        // An extra factor by key prefix (IAT's identity head) multiplies the layer's scale, decay unchanged.
+        let scaled = ParameterGroups.make(named, depth: 2, weightDecay: 0.05, layerDecay: 0.65, extraScales: [("head.", 50)])
+        func scaledGroup(of key: String) -> ParameterGroup {
+            let t = named.first { $0.key == key }!.tensor
+            return scaled.first { g in g.parameters.contains { $0 === t } }!
+        }
+        XCTAssertEqual(scaledGroup(of: "head.weight").lrScale, 50)
+        XCTAssertEqual(scaledGroup(of: "head.weight").weightDecay, 0.05)
+        XCTAssertEqual(scaledGroup(of: "head.bias").weightDecay, 0)
+        XCTAssertEqual(scaledGroup(of: "fc_norm.weight").lrScale, 1)
+        XCTAssertEqual(scaled.reduce(0) { $0 + $1.parameters.count }, named.count)
     }
 
     func testWarmupThenHalfCosine() {

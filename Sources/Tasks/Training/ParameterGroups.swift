@@ -20,16 +20,22 @@ public enum ParameterGroups {
     }
 
     /// Groups for `parameters` (state-dict key, tensor); trainable tensors only. `layerDecay` 1 turns
-    /// layer-wise decay off (pretraining).
-    public static func make(_ parameters: [(key: String, tensor: Tensor)], depth: Int, weightDecay: Float, layerDecay: Float = 1) -> [ParameterGroup] {
+    /// layer-wise decay off (pretraining). `extraScales` multiplies the lr of the parameters under a key
+    /// prefix (an adversary that must keep up with the encoder, e.g. IAT's `ID_head.`).
+    public static func make(_ parameters: [(key: String, tensor: Tensor)], depth: Int, weightDecay: Float, layerDecay: Float = 1,
+                            extraScales: [(prefix: String, scale: Float)] = []) -> [ParameterGroup] {
         var groups: [String: ParameterGroup] = [:]
         var order: [String] = []
         let layers = depth + 1
         for (key, tensor) in parameters where tensor.requiresGrad {
             let decay: Float = (tensor.rank == 1 || noDecayNames.contains(key)) ? 0 : weightDecay
             let layer = layerIndex(of: key, depth: depth)
-            let scale = powf(layerDecay, Float(layers - layer))
-            let name = "layer\(layer)_\(decay == 0 ? "no_decay" : "decay")"
+            var scale = powf(layerDecay, Float(layers - layer))
+            var name = "layer\(layer)_\(decay == 0 ? "no_decay" : "decay")"
+            if let extra = extraScales.first(where: { key.hasPrefix($0.prefix) }) {
+                scale *= extra.scale
+                name += "_\(extra.prefix)"
+            }
             if groups[name] == nil {
                 groups[name] = ParameterGroup(parameters: [], lrScale: scale, weightDecay: decay)
                 order.append(name)
