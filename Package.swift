@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
             providers: [.apt(["libjpeg-dev"])]),
+        // libjpeg's calls with their setjmp/longjmp error handling, which Swift cannot express.
+        .target(name: "CJPEGCodec", dependencies: ["CJPEG"], path: "Sources/CJPEGCodec"),
         .systemLibrary(
             name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]),
@@ -40,7 +42,7 @@ let package = Package(
         // The built-in layer plugins (ViT, MAE decoder, heads, …).
         .target(name: "Layers", dependencies: ["Zoo", "Tensors"]),
         // The built-in task plugins (`zoo run TASK`).
-        .target(name: "Tasks", dependencies: ["Zoo", "Checkpoint", "Tensors", "CJPEG", "CZstd"]),
+        .target(name: "Tasks", dependencies: ["Zoo", "Checkpoint", "Tensors", "CJPEGCodec", "CZstd"]),
         .executableTarget(
             name: "ZooCLI",
             dependencies: [
