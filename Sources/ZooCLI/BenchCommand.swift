@@ -122,18 +122,24 @@ struct BenchCommand: ParsableCommand {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let ips = Double(batches * batch) / seconds
             let kind = samples.shard == nil ? "image files" : "packed shard"
-            // Reading alone (decode from file or shard, no transform), on both cores, in the same order.
-            let order = source.order(epoch: 1).prefix(batches * batch)
+            // Reading alone (decode from file or shard, no transform), on both cores, in the loader's order:
+            // whole passes over the dataset until at least a second has gone by, so that short runs of a
+            // few milliseconds do not decide the figure.
+            let order = source.order(epoch: 1)
             let shard = samples.shard
             let readStart = DispatchTime.now().uptimeNanoseconds
             let failures = ManagedCounter()
-            DispatchQueue.concurrentPerform(iterations: order.count) { k in
-                let sample = samples.samples[order[order.startIndex + k]]
-                do {
-                    if let shard, let index = sample.shardIndex { _ = try shard.image(index) } else { _ = try ImageFile.read(sample.path) }
-                } catch { failures.increment() }
-            }
-            let readIPS = Double(order.count) / (Double(DispatchTime.now().uptimeNanoseconds - readStart) / 1e9)
+            var reads = 0
+            repeat {
+                DispatchQueue.concurrentPerform(iterations: order.count) { k in
+                    let sample = samples.samples[order[order.startIndex + k]]
+                    do {
+                        if let shard, let index = sample.shardIndex { _ = try shard.image(index) } else { _ = try ImageFile.read(sample.path) }
+                    } catch { failures.increment() }
+                }
+                reads += order.count
+            } while DispatchTime.now().uptimeNanoseconds - readStart < 1_000_000_000
+            let readIPS = Double(reads) / (Double(DispatchTime.now().uptimeNanoseconds - readStart) / 1e9)
             if json {
                 printJSON(.object([("mode", .string("data")), ("source", .string(kind)), ("batch", .integer(batch)), ("augment", .bool(augment)),
                                    ("images", .integer(batches * batch)), ("images_per_second", .number(ips)),
