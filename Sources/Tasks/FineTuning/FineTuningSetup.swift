@@ -65,9 +65,9 @@ struct FineTuningSetup {
     }
 
     /// The trunc-normal std of a task's new head. FMAE's 2e-5 starts a head on a pretrained encoder at
-    /// almost zero; on a random encoder it leaves the encoder's gradient a random projection for many
-    /// steps, and a small ViT trained from scratch on the synthetic faces then never leaves chance
-    /// (measured, in zoo and in PyTorch), so without --weights the head gets timm's 0.02.
+    /// almost zero; on a random encoder a small ViT trained from scratch on the synthetic faces then never
+    /// leaves chance (measured in zoo and in PyTorch, with timm's and with MAE's encoder init), while
+    /// timm's 0.02 learns, so without --weights the head gets 0.02.
     static func headInitStd(_ a: TaskArguments) throws -> Double {
         if let std = try a.optionalDouble("head-init-std") {
             guard std > 0 && std.isFinite else { throw TaskUsageError("--head-init-std must be a positive number, got \(std)") }

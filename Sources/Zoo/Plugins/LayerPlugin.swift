@@ -12,9 +12,8 @@ public protocol LayerPlugin {
     static func build(_ spec: SpecObject, context: BuildContext) throws -> Module
 }
 
-/// The two random initialisations FMAE's code uses. They matter only for weights that no checkpoint
-/// replaces (training from scratch), and there they matter a lot: a small ViT trained from scratch on
-/// faces learns with timm's init and stalls with MAE's.
+/// The two random initialisations FMAE's code uses, so that a model trained from scratch starts where its
+/// PyTorch twin would. They matter only for weights that no checkpoint replaces.
 public enum WeightInitialization: String, CaseIterable, Sendable {
     /// timm's VisionTransformer (FMAE's models_vit, the fine-tuning model): Linear weights
     /// trunc_normal(0.02), the patch convolution PyTorch's default U(±1/√fan_in), cls token N(0, 1e-6).
