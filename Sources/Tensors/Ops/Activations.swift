@@ -1,14 +1,14 @@
 import Foundation
 
 extension Tensor {
-    /// Exact GELU: x · Φ(x) = 0.5 · x · (1 + erf(x / √2)), as torch.nn.GELU() (approximate='none').
+    /// Exact GELU: x · Φ(x) = 0.5 · x · (1 + erf(x / √2)), as torch.nn.GELU() (approximate='none'), with
+    /// erf and exp evaluated 8 lanes at a time (`VectorMath`, a few ulps from libm).
     public func gelu() -> Tensor {
         let out = Tensor(uninitializedShape: shape)
         let px = data, py = out.data
         Parallel.forEachChunk(count, grain: 8192) { r in
-            for i in r {
-                let x = px[i]
-                py[i] = 0.5 * x * (1 + erff(x * 0.70710678118654752))
+            VectorMath.map(px + r.lowerBound, py + r.lowerBound, count: r.count) { x in
+                0.5 * x * (1 + VectorMath.erf(x * 0.70710678118654752))
             }
         }
         return out.recording("gelu", [self]) { g in
@@ -16,11 +16,10 @@ extension Tensor {
             let gx = Tensor(uninitializedShape: self.shape)
             let pg = g.data, pgx = gx.data, px = self.data
             Parallel.forEachChunk(self.count, grain: 8192) { r in
-                for i in r {
-                    let x = px[i]
-                    let cdf = 0.5 * (1 + erff(x * 0.70710678118654752))
-                    let pdf = 0.39894228040143268 * expf(-0.5 * x * x)
-                    pgx[i] = pg[i] * (cdf + x * pdf)
+                VectorMath.map(px + r.lowerBound, pg + r.lowerBound, pgx + r.lowerBound, count: r.count) { x, g in
+                    let cdf = 0.5 * (1 + VectorMath.erf(x * 0.70710678118654752))
+                    let pdf = 0.39894228040143268 * VectorMath.exp(-0.5 * x * x)
+                    return g * (cdf + x * pdf)
                 }
             }
             return [gx]
