@@ -33,6 +33,7 @@ public enum Kernels {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         BLASThreads.configureOnce
+        Denormals.flushOnThisThread()
         let workers = Parallel.workers
         if workers <= 1 || m * n * k < 1 << 21 || Parallel.isInsideWorker {
             sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -86,6 +87,7 @@ public enum Kernels {
         defer { partials.deallocate() }
         partials.initialize(repeating: 0, count: workers * cols)
         DispatchQueue.concurrentPerform(iterations: workers) { w in
+            Denormals.flushOnThisThread()
             let part = partials + w * cols
             for i in (rows * w / workers)..<(rows * (w + 1) / workers) {
                 let row = x + i * cols

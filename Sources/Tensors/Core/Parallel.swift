@@ -15,11 +15,13 @@ public enum Parallel {
     @inline(__always)
     public static func forEachChunk(_ count: Int, grain: Int = 4096, _ body: (Range<Int>) -> Void) {
         let chunks = min(workers, max(1, count / max(grain, 1)))
+        Denormals.flushOnThisThread()
         if chunks <= 1 {
             body(0..<count)
             return
         }
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            Denormals.flushOnThisThread()
             let start = count * chunk / chunks
             let end = count * (chunk + 1) / chunks
             if start < end { body(start..<end) }
@@ -30,11 +32,13 @@ public enum Parallel {
     /// calling worker (many small products side by side, one per attention head).
     public static func forEachItem(_ count: Int, _ body: (Int) -> Void) {
         let chunks = min(workers, count)
+        Denormals.flushOnThisThread()
         if chunks <= 1 || isInsideWorker {
             for i in 0..<count { body(i) }
             return
         }
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            Denormals.flushOnThisThread()
             markWorker {
                 for i in (count * chunk / chunks)..<(count * (chunk + 1) / chunks) { body(i) }
             }
@@ -45,6 +49,7 @@ public enum Parallel {
     public static var isInsideWorker: Bool { Thread.current.threadDictionary[workerKey] != nil }
 
     static func markWorker(_ body: () -> Void) {
+        Denormals.flushOnThisThread()
         let dictionary = Thread.current.threadDictionary
         if dictionary[workerKey] != nil { return body() }
         dictionary[workerKey] = true

@@ -44,6 +44,7 @@ extension Tensor {
             let partial = Tensor(zeros: [workers, 2, d])
             let pp = partial.data
             DispatchQueue.concurrentPerform(iterations: workers) { w in
+                Denormals.flushOnThisThread()
                 let dwAcc = pp + w * 2 * d, dbAcc = dwAcc + d
                 for i in (rows * w / workers)..<(rows * (w + 1) / workers) {
                     let row = px + i * d, grow = pg + i * d, dst = pgx + i * d
