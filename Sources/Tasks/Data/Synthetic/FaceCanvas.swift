@@ -142,34 +142,13 @@ struct FaceCanvas {
     /// (feather 1 gives a radial gradient from the centre). For shading, blush and highlights.
     func softEllipseMask(center: SIMD2<Float>, radii: SIMD2<Float>, angle: Float, feather: Float) -> CoverageMask {
         guard radii.x > 0, radii.y > 0 else { return CoverageMask() }
-        let inner = 1 - min(max(feather, 0.01), 1), inner2 = inner * inner
-        let a = radii.x, b = radii.y
-        let c = Float(Foundation.cos(Double(angle))), s = Float(Foundation.sin(Double(angle)))
-        let ex = (a * a * c * c + b * b * s * s).squareRoot(), ey = (a * a * s * s + b * b * c * c).squareRoot()
-        guard let bx = box(center.x - ex, center.y - ey, center.x + ex, center.y + ey) else { return CoverageMask() }
-        var mask = emptyMask(bx)
-        let ia2 = 1 / (a * a), ib2 = 1 / (b * b), band = 1 / (1 - inner)
-        mask.values.withUnsafeMutableBufferPointer { v in
-            var i = 0
-            for py in bx.y0..<bx.y1 {
-                let dy = Float(py) + 0.5 - center.y
-                for px in bx.x0..<bx.x1 {
-                    let dx = Float(px) + 0.5 - center.x
-                    let u = c * dx + s * dy, w = -s * dx + c * dy
-                    let q = u * u * ia2 + w * w * ib2
-                    if q >= 1 {
-                        v[i] = 0
-                    } else if q <= inner2 {
-                        v[i] = 1
-                    } else {
-                        let t = (q.squareRoot() - inner) * band
-                        v[i] = 1 - t * t * (3 - 2 * t)
-                    }
-                    i += 1
-                }
-            }
+        let inner = 1 - min(max(feather, 0.01), 1), inner2 = inner * inner, band = 1 / (1 - inner)
+        return rotatedEllipse(center: center, a: radii.x, b: radii.y, angle: angle, margin: 0) { _, _, q in
+            if q >= 1 { return 0 }
+            if q <= inner2 { return 1 }
+            let t = (q.squareRoot() - inner) * band
+            return 1 - t * t * (3 - 2 * t)
         }
-        return mask
     }
 
     /// Shared ellipse loop: `coverage(d)` gets the approximate signed distance to the edge in pixels,
@@ -179,9 +158,22 @@ struct FaceCanvas {
         guard radii.x > 0, radii.y > 0 else { return CoverageMask() }
         let a = max(radii.x, 0.5), b = max(radii.y, 0.5)
         let thin = (radii.x * radii.y) / (a * b)
+        let ia2 = 1 / (a * a), ib2 = 1 / (b * b)
+        return rotatedEllipse(center: center, a: a, b: b, angle: angle, margin: 1) { u, w, q in
+            let gx = 2 * u * ia2, gy = 2 * w * ib2
+            let g = max((gx * gx + gy * gy).squareRoot(), 1e-6)
+            return min(max(coverage((q - 1) / g), 0), 1) * thin
+        }
+    }
+
+    /// The pixel loop both ellipse kinds share: over the ellipse's bounding box grown by `margin` pixels,
+    /// `value(u, w, q)` gets the pixel centre in the ellipse's own axes (u along the first) and
+    /// q = u²/a² + w²/b² (1 on the edge).
+    private func rotatedEllipse(center: SIMD2<Float>, a: Float, b: Float, angle: Float, margin: Float,
+                                value: (Float, Float, Float) -> Float) -> CoverageMask {
         let c = Float(Foundation.cos(Double(angle))), s = Float(Foundation.sin(Double(angle)))
         let ex = (a * a * c * c + b * b * s * s).squareRoot(), ey = (a * a * s * s + b * b * c * c).squareRoot()
-        guard let bx = box(center.x - ex - 1, center.y - ey - 1, center.x + ex + 1, center.y + ey + 1) else {
+        guard let bx = box(center.x - ex - margin, center.y - ey - margin, center.x + ex + margin, center.y + ey + margin) else {
             return CoverageMask()
         }
         var mask = emptyMask(bx)
@@ -193,11 +185,7 @@ struct FaceCanvas {
                 for px in bx.x0..<bx.x1 {
                     let dx = Float(px) + 0.5 - center.x
                     let u = c * dx + s * dy, w = -s * dx + c * dy
-                    let q = u * u * ia2 + w * w * ib2
-                    let gx = 2 * u * ia2, gy = 2 * w * ib2
-                    let g = max((gx * gx + gy * gy).squareRoot(), 1e-6)
-                    let cov = coverage((q - 1) / g)
-                    v[i] = min(max(cov, 0), 1) * thin
+                    v[i] = value(u, w, u * u * ia2 + w * w * ib2)
                     i += 1
                 }
             }
