@@ -33,15 +33,15 @@ public enum Kernels {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         BLASThreads.configureOnce
-        Denormals.flushOnThisThread()
         let workers = Parallel.workers
         if workers <= 1 || m * n * k < 1 << 21 || Parallel.isInsideWorker {
+            Denormals.flushOnThisThread()
             sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
         if m >= n {
             // Bands of rows of C: rows of op(A).
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
+            Parallel.perform(workers) { w in
                 let m0 = m * w / workers, m1 = m * (w + 1) / workers
                 guard m1 > m0 else { return }
                 Parallel.markWorker {
@@ -50,7 +50,7 @@ public enum Kernels {
             }
         } else {
             // Bands of columns of C: columns of op(B).
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
+            Parallel.perform(workers) { w in
                 let n0 = n * w / workers, n1 = n * (w + 1) / workers
                 guard n1 > n0 else { return }
                 Parallel.markWorker {
@@ -86,8 +86,7 @@ public enum Kernels {
         let partials = UnsafeMutablePointer<Float>.allocate(capacity: workers * cols)
         defer { partials.deallocate() }
         partials.initialize(repeating: 0, count: workers * cols)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            Denormals.flushOnThisThread()
+        Parallel.perform(workers) { w in
             let part = partials + w * cols
             for i in (rows * w / workers)..<(rows * (w + 1) / workers) {
                 let row = x + i * cols

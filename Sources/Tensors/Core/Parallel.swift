@@ -15,13 +15,12 @@ public enum Parallel {
     @inline(__always)
     public static func forEachChunk(_ count: Int, grain: Int = 4096, _ body: (Range<Int>) -> Void) {
         let chunks = min(workers, max(1, count / max(grain, 1)))
-        Denormals.flushOnThisThread()
         if chunks <= 1 {
+            Denormals.flushOnThisThread()
             body(0..<count)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            Denormals.flushOnThisThread()
+        perform(chunks) { chunk in
             let start = count * chunk / chunks
             let end = count * (chunk + 1) / chunks
             if start < end { body(start..<end) }
@@ -32,13 +31,12 @@ public enum Parallel {
     /// calling worker (many small products side by side, one per attention head).
     public static func forEachItem(_ count: Int, _ body: (Int) -> Void) {
         let chunks = min(workers, count)
-        Denormals.flushOnThisThread()
         if chunks <= 1 || isInsideWorker {
+            Denormals.flushOnThisThread()
             for i in 0..<count { body(i) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            Denormals.flushOnThisThread()
+        perform(chunks) { chunk in
             markWorker {
                 for i in (count * chunk / chunks)..<(count * (chunk + 1) / chunks) { body(i) }
             }
@@ -48,8 +46,16 @@ public enum Parallel {
     /// Whether the current thread is already one of a parallel loop's workers (nested loops run serially).
     public static var isInsideWorker: Bool { Thread.current.threadDictionary[workerKey] != nil }
 
+    /// `body(0)` … `body(iterations − 1)` on the workers, each thread set up for kernels (flush-to-zero):
+    /// every parallel kernel goes through here.
+    public static func perform(_ iterations: Int, _ body: (Int) -> Void) {
+        DispatchQueue.concurrentPerform(iterations: iterations) { i in
+            Denormals.flushOnThisThread()
+            body(i)
+        }
+    }
+
     static func markWorker(_ body: () -> Void) {
-        Denormals.flushOnThisThread()
         let dictionary = Thread.current.threadDictionary
         if dictionary[workerKey] != nil { return body() }
         dictionary[workerKey] = true

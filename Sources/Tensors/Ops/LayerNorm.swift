@@ -43,8 +43,7 @@ extension Tensor {
             // Per-worker partial sums for dw and db, added at the end.
             let partial = Tensor(zeros: [workers, 2, d])
             let pp = partial.data
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                Denormals.flushOnThisThread()
+            Parallel.perform(workers) { w in
                 let dwAcc = pp + w * 2 * d, dbAcc = dwAcc + d
                 for i in (rows * w / workers)..<(rows * (w + 1) / workers) {
                     let row = px + i * d, grow = pg + i * d, dst = pgx + i * d
