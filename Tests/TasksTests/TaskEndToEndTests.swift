@@ -135,6 +135,16 @@ final class TaskEndToEndTests: XCTestCase {
         }
     }
 
+    func testBadLearningRateAndInitOptionsAreUsageErrors() {
+        XCTAssertThrowsError(try run(IATTask.self, fineTuning(Self.root + "/bad-iat") + ["--id-lr-scale", "0"])) { e in
+            XCTAssertEqual("\(e)", "--id-lr-scale must be a positive number, got 0.0")
+        }
+        XCTAssertThrowsError(try run(AUTask.self, fineTuning(Self.root + "/bad-au") + ["--head-init-std", "-1"])) { e in
+            XCTAssertEqual("\(e)", "--head-init-std must be a positive number, got -1.0")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: Self.root + "/bad-au/metrics.jsonl"))
+    }
+
     func testPredictOnImageFilesWritesJSONAndCSV() throws {
         let root = Self.root
         let out = root + "/predict-au"

@@ -39,6 +39,18 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try zoo("frobnicate").status, 2)
     }
 
+    func testSynthRejectsOutOfRangeOptionsBeforeWriting() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-synth-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        for (option, value, message) in [("--jitter", "1.5", "--jitter must be between 0 and 1"),
+                                         ("--identity-bias", "1.5", "--identity-bias must be between 0 and 1")] {
+            let r = try zoo("data", "synth", "--out", out, option, value)
+            XCTAssertEqual(r.status, 2, r.stderr)
+            XCTAssertTrue(r.stderr.contains(message), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        }
+    }
+
     func testBenchReportsJSON() throws {
         let spec = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-bench-\(getpid()).json")
         try #"{"encoder": {"type": "vit", "img_size": 32, "patch_size": 8, "embed_dim": 32, "depth": 1, "num_heads": 2, "global_pool": "avg"}, "heads": [{"name": "head", "type": "linear", "out_features": 3}]}"#
