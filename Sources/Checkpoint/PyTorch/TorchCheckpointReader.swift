@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Reads PyTorch checkpoints without Python: the zip format of `torch.save` (torch ≥ 1.6:
 /// `NAME/data.pkl`, `NAME/data/KEY`, `NAME/byteorder`) and the legacy format
@@ -178,18 +179,10 @@ extension TorchTensor {
             return StoredTensor(dtype: dtype, shape: shape, bytes: bytes[(storageOffset * size)..<((storageOffset + count) * size)])
         }
         let (out, pointer) = ByteBuffer.allocate(count * size)
-        var index = [Int](repeating: 0, count: shape.count)
+        var cursor = StridedCursor(shape: shape, strides: strides, base: storageOffset)
         for i in 0..<count {
-            var source = storageOffset
-            for d in 0..<shape.count { source += index[d] * strides[d] }
-            (pointer + i * size).copyMemory(from: bytes.base + source * size, byteCount: size)
-            var d = shape.count - 1
-            while d >= 0 {
-                index[d] += 1
-                if index[d] < shape[d] { break }
-                index[d] = 0
-                d -= 1
-            }
+            (pointer + i * size).copyMemory(from: bytes.base + cursor.offset * size, byteCount: size)
+            cursor.advance()
         }
         return StoredTensor(dtype: dtype, shape: shape, bytes: out)
     }

@@ -66,29 +66,16 @@ extension Tensor {
         let outerCount = total / max(inner, 1)
         // Each outer index is independent: split them across workers.
         Parallel.forEachChunk(outerCount, grain: max(1, 32768 / max(inner, 1))) { range in
-            var index = [Int](repeating: 0, count: rank)
-            // Position the odometer at range.lowerBound.
-            var rem = range.lowerBound
-            for d in stride(from: rank - 2, through: 0, by: -1) {
-                index[d] = rem % shape[d]
-                rem /= shape[d]
-            }
+            var cursor = StridedCursor(shape: Array(shape.dropLast()), strides: Array(strides.dropLast()), position: range.lowerBound)
             for outer in range {
-                var base = 0
-                for d in 0..<(rank - 1) { base += index[d] * strides[d] }
+                let base = cursor.offset
                 let out = dst + outer * inner
                 if innerStride == 1 {
                     out.update(from: src + base, count: inner)
                 } else {
                     for j in 0..<inner { out[j] = src[base + j * innerStride] }
                 }
-                var d = rank - 2
-                while d >= 0 {
-                    index[d] += 1
-                    if index[d] < shape[d] { break }
-                    index[d] = 0
-                    d -= 1
-                }
+                cursor.advance()
             }
         }
     }

@@ -71,18 +71,10 @@ extension Tensor {
                 outStrides[d] = s
                 s *= shape[d]
             }
-            var index = [Int](repeating: 0, count: shape.count)
+            var cursor = StridedCursor(shape: shape, strides: outStrides)
             for i in 0..<total {
-                var o = 0
-                for d in 0..<shape.count { o += index[d] * outStrides[d] }
-                out[o] += src[i]
-                var d = shape.count - 1
-                while d >= 0 {
-                    index[d] += 1
-                    if index[d] < shape[d] { break }
-                    index[d] = 0
-                    d -= 1
-                }
+                out[cursor.offset] += src[i]
+                cursor.advance()
             }
         }
     }
