@@ -1,13 +1,17 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: Tensors ← Checkpoint ← Zoo ← Layers, Tasks ← ZooCLI (which registers the
-// built-in plugins).
+// Dependencies point one way:
+//   Tensors, JSON ← Checkpoint ← Zoo ← Layers
+//   Tensors ← Images ← Data ← SyntheticFaces;  Metrics;  Zoo, Data ← Training
+//   Training, Data, Images, Metrics ← Tasks (the task plugins only) ← ZooCLI (registers the built-ins).
 let package = Package(
     name: "zoo",
     products: [
         .executable(name: "zoo", targets: ["ZooCLI"]),
-        .library(name: "Zoo", targets: ["Zoo", "Layers", "Tasks", "Checkpoint", "Tensors"]),
+        .library(name: "Zoo", targets: [
+            "Zoo", "Layers", "Tasks", "Training", "Data", "Images", "Metrics", "SyntheticFaces", "Checkpoint", "Tensors",
+        ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,12 +45,23 @@ let package = Package(
         .target(name: "Zoo", dependencies: ["Tensors", "JSON", "Checkpoint"]),
         // The built-in layer plugins (ViT, MAE decoder, heads, …).
         .target(name: "Layers", dependencies: ["Zoo", "Tensors"]),
-        // The built-in task plugins (`zoo run TASK`).
-        .target(name: "Tasks", dependencies: ["Zoo", "Checkpoint", "Tensors", "CJPEGCodec", "CZstd"]),
+        // Images: decoding (JPEG through libjpeg, PPM), PIL-compatible resizing, normalisation and FMAE's
+        // training augmentation.
+        .target(name: "Images", dependencies: ["Tensors", "CJPEGCodec"]),
+        // Datasets: AU label files, ImageFolder expressions, image lists, zstd shards, batch loading.
+        .target(name: "Data", dependencies: ["Images", "Checkpoint", "Zoo", "Tensors", "CZstd"]),
+        // The synthetic face generator behind `zoo data synth` and the demo.
+        .target(name: "SyntheticFaces", dependencies: ["Images", "Data", "Tensors"]),
+        // AU and expression metrics: F1, ROC AUC, threshold search, confusion matrices.
+        .target(name: "Metrics"),
+        // The training loop, learning-rate schedules, parameter groups and run folders.
+        .target(name: "Training", dependencies: ["Zoo", "Data", "Checkpoint", "Tensors"]),
+        // The built-in task plugins (`zoo run TASK`), and nothing else.
+        .target(name: "Tasks", dependencies: ["Training", "Data", "Images", "Metrics", "Zoo", "Checkpoint", "Tensors"]),
         .executableTarget(
             name: "ZooCLI",
             dependencies: [
-                "Zoo", "Layers", "Tasks", "Checkpoint", "Tensors",
+                "Zoo", "Layers", "Tasks", "Training", "Data", "Images", "SyntheticFaces", "Metrics", "Checkpoint", "Tensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -55,9 +70,13 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Tensors", "TensorTesting"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Zoo", "Layers", "Tensors", "TensorTesting"],
+        .testTarget(name: "TasksTests", dependencies: [
+            "Tasks", "Training", "Data", "Images", "Metrics", "SyntheticFaces", "Zoo", "Layers", "Tensors", "TensorTesting",
+        ],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Layers", "Tasks", "Checkpoint", "Tensors", "TensorTesting"],
+        .testTarget(name: "ZooTests", dependencies: [
+            "Zoo", "Layers", "Tasks", "Training", "Data", "Images", "Checkpoint", "Tensors", "TensorTesting",
+        ],
                     exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,7 +1,9 @@
 import ArgumentParser
+import Data
 import Foundation
-import Tensors
+import Images
 import Tasks
+import Tensors
 import Zoo
 
 struct BenchCommand: ParsableCommand {

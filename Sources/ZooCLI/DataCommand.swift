@@ -1,5 +1,8 @@
 import ArgumentParser
+import Data
 import Foundation
+import Images
+import SyntheticFaces
 import Tasks
 import Zoo
 

@@ -1,5 +1,7 @@
 import Foundation
+import Images
 import Layers
+import SyntheticFaces
 import Tasks
 import Tensors
 import XCTest

@@ -1,4 +1,6 @@
+import Data
 import Foundation
+import Images
 import Tasks
 import XCTest
 

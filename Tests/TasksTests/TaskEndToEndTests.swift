@@ -1,5 +1,8 @@
+import Data
 import Foundation
+import Images
 import Layers
+import SyntheticFaces
 import Tasks
 import Tensors
 import XCTest

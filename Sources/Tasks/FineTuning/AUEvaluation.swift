@@ -1,4 +1,6 @@
+import Data
 import Foundation
+import Metrics
 import Tensors
 import Zoo
 

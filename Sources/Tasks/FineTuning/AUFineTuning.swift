@@ -1,6 +1,9 @@
 import Checkpoint
+import Data
 import Foundation
+import Metrics
 import Tensors
+import Training
 import Zoo
 
 /// AU detection fine-tuning as FMAE does it, shared by the `au` and `iat` tasks: an encoder from

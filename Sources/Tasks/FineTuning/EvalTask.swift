@@ -1,5 +1,7 @@
+import Data
 import Foundation
 import Tensors
+import Training
 import Zoo
 
 /// `zoo run eval`: a trained model on an AU label file or an expression folder; prints and writes the

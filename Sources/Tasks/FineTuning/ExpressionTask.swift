@@ -1,5 +1,9 @@
+import Data
 import Foundation
+import Images
+import Metrics
 import Tensors
+import Training
 import Zoo
 
 /// `zoo run fer`: facial expression recognition fine-tuning (FMAE's RAF-DB / AffectNet recipe):

@@ -1,5 +1,7 @@
 import Foundation
+import Images
 import Tensors
+import Training
 import Zoo
 
 /// What every fine-tuning task does before its first step: read the training options, build --model's

@@ -1,6 +1,9 @@
 import Checkpoint
+import Data
 import Foundation
+import Metrics
 import Tensors
+import Training
 import Zoo
 
 /// `zoo run id-probe`: FMAE's identity linear probe. The encoder is frozen; a bias-free linear layer

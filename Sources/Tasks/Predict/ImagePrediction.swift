@@ -1,5 +1,8 @@
 import Checkpoint
+import Data
 import Foundation
+import Images
+import Metrics
 import Tensors
 import Zoo
 

@@ -1,6 +1,7 @@
 import Checkpoint
 import Foundation
 import Tensors
+import Training
 import Zoo
 
 /// Runs a model on tensors from a safetensors file and writes what it computes: the path that proves

@@ -1,5 +1,8 @@
+import Data
 import Foundation
+import Images
 import Tensors
+import Training
 import Zoo
 
 /// `zoo run pretrain`: MAE pretraining as FMAE does it: mask 75 % of the patches, reconstruct their

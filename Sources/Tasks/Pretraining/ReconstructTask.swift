@@ -1,6 +1,9 @@
 import Checkpoint
+import Data
 import Foundation
+import Images
 import Tensors
+import Training
 import Zoo
 
 /// `zoo run reconstruct`: MAE reconstructions saved as a JPEG grid, one row per image:

@@ -1,4 +1,5 @@
 import Foundation
+import Images
 
 // Image shards: a dataset packed into a few large files of fixed-size RGB images, so that training reads
 // pre-resized pixels with a cheap decompression instead of decoding and resizing a JPEG per sample.

@@ -1,4 +1,5 @@
 import Foundation
+import Images
 import Tensors
 
 /// An AU dataset ready for training: label entries plus how to turn them into batches.

@@ -1,4 +1,5 @@
 import Foundation
+import Images
 
 /// `zoo data pack`: decode and resize a dataset once into a zstd shard that keeps its labels and subjects.
 public enum Packing {

@@ -1,4 +1,5 @@
 import Foundation
+import Images
 
 /// Draws a synthetic face: a subject's appearance (`FaceIdentity`) with action units moving its geometry
 /// (`FacialActionUnit`), plus pose and lighting jitter.

@@ -1,4 +1,5 @@
 import Foundation
+import Images
 import Tensors
 
 /// Batches of decoded, transformed images with their targets. Each image is loaded and transformed on

@@ -1,4 +1,5 @@
 import Foundation
+import Images
 import Tensors
 
 /// What a synthetic face dataset holds. Defaults make a small set that trains in minutes on a CPU.

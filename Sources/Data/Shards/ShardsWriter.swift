@@ -1,4 +1,5 @@
 import Foundation
+import Images
 
 /// Writes a shard (layout in Shards.swift) image by image. Everything goes to a temporary file beside `path`,
 /// renamed into place by `finish()`: a crashed or abandoned writer never leaves a half-written shard under the

@@ -1,4 +1,5 @@
 import Foundation
+import Images
 
 extension SyntheticFaceDataset {
     /// Counts for one split, as `write` reports them and synth.json stores them.

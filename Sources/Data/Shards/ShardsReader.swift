@@ -1,5 +1,6 @@
 import Checkpoint
 import Foundation
+import Images
 
 /// Reads a shard (layout in Shards.swift) by random access: the file is memory-mapped, the header and footer are
 /// checked when it opens, and each image's length, position and zstd frame when it is read. Safe to use from
