@@ -70,10 +70,14 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorTesting"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Tensors", "TensorTesting"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "Tensors", "TensorTesting", "CZstd"], exclude: ["Fixtures"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Images", "Zoo", "Tensors", "TensorTesting"], exclude: ["Fixtures"]),
+        .testTarget(name: "SyntheticFacesTests", dependencies: ["SyntheticFaces", "Data", "Images", "Tensors", "TensorTesting"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Data", "Zoo", "Layers", "Tensors", "TensorTesting"]),
         .testTarget(name: "TasksTests", dependencies: [
             "Tasks", "Training", "Data", "Images", "Metrics", "SyntheticFaces", "Zoo", "Layers", "Tensors", "TensorTesting",
-        ],
-                    exclude: ["Fixtures"]),
+        ]),
         .testTarget(name: "ZooTests", dependencies: [
             "Zoo", "Layers", "Tasks", "Training", "Data", "Images", "Checkpoint", "Tensors", "TensorTesting",
         ],

@@ -1,6 +1,5 @@
 import Foundation
 import Images
-import Tasks
 import Tensors
 import XCTest
 

@@ -1,6 +1,5 @@
 import Data
 import Foundation
-import Tasks
 import XCTest
 
 final class DatasetTests: XCTestCase {

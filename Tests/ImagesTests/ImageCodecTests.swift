@@ -1,6 +1,6 @@
 import Foundation
 import Images
-import Tasks
+import TensorTesting
 import XCTest
 
 /// JPEG decoding against Pillow's decoding of the same files (Fixtures/make_image_fixtures.py), JPEG encoding,
@@ -92,7 +92,7 @@ final class ImageCodecTests: XCTestCase {
     }
 
     func testRandomBytes() {
-        var generator = ImageCodecTests.SplitMix64(seed: 7)
+        var generator = SplitMix64(seed: 7)
         let noise = (0..<5000).map { _ in UInt8.random(in: 0...255, using: &generator) }
         assertJPEGError(noise, { if case .wrongFormat = $0 { return true }; return false }, "random bytes")
         // Random bytes behind a JPEG signature get as far as libjpeg.
@@ -173,7 +173,7 @@ final class ImageCodecTests: XCTestCase {
         let expected = try JPEG.decode(good, name: "good")
         let bad = [0xFF, 0xD8, 0xFF, 0x02, 0x00, 0x04, 0x00, 0x00] + good.dropFirst(2)
         let cut = Array(good.prefix(good.count / 2))
-        let mismatches = ImageCodecTests.Counter()
+        let mismatches = Counter()
         DispatchQueue.concurrentPerform(iterations: 16) { _ in
             for i in 0..<300 {
                 switch i % 3 {
@@ -241,23 +241,4 @@ final class ImageCodecTests: XCTestCase {
 
 extension ImageCodecTests {
     /// A deterministic generator for test noise.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    /// A count several threads add to.
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var count = 0
-        func add() { lock.lock(); count += 1; lock.unlock() }
-        var value: Int { lock.lock(); defer { lock.unlock() }; return count }
-    }
 }

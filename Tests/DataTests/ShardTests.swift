@@ -1,12 +1,16 @@
 import Data
 import Foundation
 import Images
-import Tasks
+import TensorTesting
 import XCTest
 
 /// Image shards: round trips, a shard written independently by Python from the format description, atomic
 /// appearance, and every kind of damage with its error.
 final class ShardTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
+    static func bytes(_ name: String) throws -> [UInt8] { try [UInt8](Data(contentsOf: fixtures.appendingPathComponent(name))) }
+
     var directory: URL!
 
     override func setUpWithError() throws {
@@ -21,7 +25,7 @@ final class ShardTests: XCTestCase {
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     static func randomImage(size: Int, seed: UInt64) -> RGBImage {
-        var generator = ImageCodecTests.SplitMix64(seed: seed)
+        var generator = SplitMix64(seed: seed)
         // Half noise, half flat: compressible but not trivially.
         let pixels = (0..<(size * size * 3)).map { i in i % 6 < 3 ? UInt8.random(in: 0...255, using: &generator) : UInt8(i / 97 % 256) }
         return RGBImage(width: size, height: size, pixels: pixels)
@@ -71,7 +75,7 @@ final class ShardTests: XCTestCase {
     func testConcurrentReads() throws {
         let (file, images) = try writeShard()
         let reader = try ShardReader(path: file)
-        let mismatches = ImageCodecTests.Counter()
+        let mismatches = Counter()
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
             for i in 0..<200 where (try? reader.image((i + worker) % 5)) != images[(i + worker) % 5] { mismatches.add() }
         }
@@ -88,13 +92,13 @@ final class ShardTests: XCTestCase {
 
     /// A shard written by make_image_fixtures.py from the format description alone (zstd command-line frames).
     func testReadsTheIndependentlyWrittenFixture() throws {
-        let reader = try ShardReader(path: ImageCodecTests.fixture("shard_tiny.shard"))
+        let reader = try ShardReader(path: Self.fixture("shard_tiny.shard"))
         XCTAssertEqual(reader.count, 2)
         XCTAssertEqual(reader.imageSize, 4)
         XCTAssertEqual(reader.record(0), ShardRecord(key: "subject1/frame_0001.jpg", labels: [1, 0, 0.5], subject: "F001", classIndex: 2))
         XCTAssertEqual(reader.record(1), ShardRecord(key: "subject2/frame_0002.jpg", labels: [0, 1, -0.25]))
         for i in 0..<2 {
-            XCTAssertEqual(try reader.image(i), try PPM.decode(ImageCodecTests.bytes("shard_tiny_\(i).ppm"), name: "shard_tiny_\(i).ppm"))
+            XCTAssertEqual(try reader.image(i), try PPM.decode(Self.bytes("shard_tiny_\(i).ppm"), name: "shard_tiny_\(i).ppm"))
         }
     }
 
@@ -202,6 +206,6 @@ final class ShardTests: XCTestCase {
         XCTAssertEqual(error(opening: count, "count.shard"),
                        .corrupt(file: path("count.shard"), reason: "the header counts 4 images, the footer has 5 offsets and 5 records"))
         // A JPEG is not a shard.
-        XCTAssertEqual(error(opening: try ImageCodecTests.bytes("img_pattern_q90.jpg"), "photo.shard"), .notAShard(file: path("photo.shard")))
+        XCTAssertEqual(error(opening: try [UInt8](Data(contentsOf: Self.fixtures.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("ImagesTests/Fixtures/img_pattern_q90.jpg"))), "photo.shard"), .notAShard(file: path("photo.shard")))
     }
 }

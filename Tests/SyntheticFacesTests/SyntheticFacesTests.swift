@@ -1,7 +1,6 @@
 import Foundation
 import Images
 import SyntheticFaces
-import Tasks
 import Tensors
 import XCTest
 

@@ -33,7 +33,13 @@ from torchvision import transforms
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+# The shard fixture belongs to the Data target's tests.
+SHARD_FIXTURES = os.path.join(HERE, "..", "..", "DataTests", "Fixtures")
+
+
 def path(name):
+    if name.startswith("shard_tiny"):
+        return os.path.join(SHARD_FIXTURES, name)
     return os.path.join(HERE, name)
 
 

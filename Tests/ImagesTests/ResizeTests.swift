@@ -1,7 +1,6 @@
 import CZstd
 import Foundation
 import Images
-import Tasks
 import TensorTesting
 import XCTest
 

@@ -1,7 +1,6 @@
 import Data
 import Foundation
 import Layers
-import Tasks
 import Tensors
 import Training
 import XCTest

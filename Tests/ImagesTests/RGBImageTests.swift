@@ -1,5 +1,4 @@
 import Images
-import Tasks
 import XCTest
 
 final class RGBImageTests: XCTestCase {

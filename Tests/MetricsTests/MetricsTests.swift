@@ -1,5 +1,4 @@
 import Metrics
-import Tasks
 import XCTest
 
 // Every expected value below is worked out by hand in the comments, then cross-checked with scikit-learn 1.9.1
