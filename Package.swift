@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "Images", "Zoo", "Tensors", "TensorTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "SyntheticFacesTests", dependencies: ["SyntheticFaces", "Data", "Images", "Tensors", "TensorTesting"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Data", "Zoo", "Layers", "Tensors", "TensorTesting"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Data", "Zoo", "Layers", "Tensors", "TensorTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "TasksTests", dependencies: [
             "Tasks", "Training", "Data", "Images", "Metrics", "SyntheticFaces", "Zoo", "Layers", "Tensors", "TensorTesting",
         ]),
