@@ -4,13 +4,13 @@ import PackageDescription
 // Dependencies point one way:
 //   Tensors, JSON ← Checkpoint ← Zoo ← Layers
 //   Tensors ← Images ← Data ← SyntheticFaces;  Metrics;  Zoo, Data ← Training
-//   Training, Data, Images, Metrics ← Tasks (the task plugins only) ← ZooCLI (registers the built-ins).
+//   JSON ← Reports;  Training, Data, Images, Metrics ← Tasks (the task plugins only) ← ZooCLI (registers the built-ins).
 let package = Package(
     name: "zoo",
     products: [
         .executable(name: "zoo", targets: ["ZooCLI"]),
         .library(name: "Zoo", targets: [
-            "Zoo", "Layers", "Tasks", "Training", "Data", "Images", "Metrics", "SyntheticFaces", "Checkpoint", "Tensors",
+            "Zoo", "Layers", "Tasks", "Training", "Data", "Images", "Metrics", "SyntheticFaces", "Reports", "Checkpoint", "Tensors",
         ]),
     ],
     dependencies: [
@@ -56,13 +56,15 @@ let package = Package(
         .target(name: "Metrics"),
         // The training loop, learning-rate schedules, parameter groups and run folders.
         .target(name: "Training", dependencies: ["Zoo", "Data", "Checkpoint", "Tensors"]),
+        // Reading finished run folders; `zoo compare` tables and `zoo report` HTML pages with SVG charts.
+        .target(name: "Reports", dependencies: ["JSON"]),
         // The built-in task plugins (`zoo run TASK`), and nothing else.
         .target(name: "Tasks", dependencies: ["Training", "Data", "Images", "Metrics", "Zoo", "Checkpoint", "Tensors"]),
         .executableTarget(
             name: "ZooCLI",
             dependencies: [
-                "Zoo", "Layers", "Tasks", "Training", "Data", "Images", "SyntheticFaces", "Metrics", "Checkpoint", "Tensors",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Zoo", "Layers", "Tasks", "Training", "Data", "Images", "SyntheticFaces", "Metrics", "Reports", "Checkpoint",
+                "Tensors", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Shared test helpers: finite-difference gradient checks, fixture reading.
@@ -74,6 +76,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "Images", "Zoo", "Tensors", "TensorTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "SyntheticFacesTests", dependencies: ["SyntheticFaces", "Data", "Images", "Tensors", "TensorTesting"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "JSON"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Data", "Zoo", "Layers", "Tensors", "TensorTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "TasksTests", dependencies: [
             "Tasks", "Training", "Data", "Images", "Metrics", "SyntheticFaces", "Zoo", "Layers", "Tensors", "TensorTesting",

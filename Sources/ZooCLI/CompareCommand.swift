@@ -1,59 +1,41 @@
 import ArgumentParser
 import Foundation
+import Reports
 import Zoo
 
 /// Side-by-side results of finished runs (their summary.json, and id-probe/summary.json when probed).
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "compare", abstract: "Print the results of runs side by side: per-AU F1, mean F1, AUC, identity-probe accuracy.")
+        commandName: "compare",
+        abstract: "Print the results of runs side by side: per-AU F1, mean F1 (beside the all-positive F1), AUC, identity-probe accuracy.")
 
-    @Argument(help: "Run folders (written by zoo run au / iat / fer).") var runs: [String]
+    @Argument(help: "Run folders (written by zoo run au / iat / fer / pretrain).") var runs: [String]
+    @Flag(help: "Print one JSON object keyed by run folder, fractions in 0–1.") var json = false
 
     func run() throws {
         try reportingErrors {
-            var summaries: [(name: String, summary: JSONValue, probe: JSONValue?)] = []
-            for dir in runs {
-                let summary = try ModelBuilder.loadSpec(file: dir + "/summary.json")
-                let probeFile = dir + "/id-probe/summary.json"
-                let probe = FileManager.default.fileExists(atPath: probeFile) ? try ModelBuilder.loadSpec(file: probeFile) : nil
-                summaries.append(((dir as NSString).lastPathComponent, summary, probe))
+            let records = try RunRecord.load(runs)
+            if json {
+                printJSON(RunComparison.json(records))
+                return
             }
-            func number(_ v: JSONValue?) -> Double? {
-                switch v {
-                case let .number(d)?: return d
-                case let .integer(i)?: return Double(i)
-                default: return nil
-                }
-            }
+            let width = max(10, records.map { $0.name.count + 2 }.max() ?? 0)
             func cell(_ v: Double?, percent: Bool = true) -> String {
-                guard let v else { return "-".leftPadded(10) }
-                return String(format: percent ? "%.1f" : "%.2f", percent ? 100 * v : v).leftPadded(10)
+                guard let v else { return "-".leftPadded(width) }
+                return String(format: percent ? "%.1f" : "%.4f", percent ? 100 * v : v).leftPadded(width)
             }
-            print("".padding(toLength: 26, withPad: " ", startingAt: 0) + summaries.map { $0.name.leftPadded(10) }.joined())
-            // Per-AU F1 rows, from the first run's AU list.
-            if case let .array(perAU)? = summaries.first?.summary["per_au"] {
-                for (i, entry) in perAU.enumerated() {
-                    guard case let .integer(au)? = entry["au"] else { continue }
-                    let values = summaries.map { s -> Double? in
-                        if case let .array(list)? = s.summary["per_au"], i < list.count { return number(list[i]["f1"]) }
-                        return nil
-                    }
-                    print("AU\(au) F1@0.5".padding(toLength: 26, withPad: " ", startingAt: 0) + values.map { cell($0) }.joined())
-                }
+            print("".padding(toLength: 26, withPad: " ", startingAt: 0) + records.map { $0.name.leftPadded(width) }.joined())
+            // Per-AU F1 rows, on the first run's AU list.
+            for au in records.first(where: { !$0.perAU.isEmpty })?.perAU.map(\.au) ?? [] {
+                let values = records.map { r in r.perAU.first { $0.au == au }?.f1 }
+                print("AU\(au) F1@0.5".padding(toLength: 26, withPad: " ", startingAt: 0) + values.map { cell($0) }.joined())
             }
-            let rows: [(String, (JSONValue, JSONValue?) -> Double?, Bool)] = [
-                ("mean F1@0.5 (test)", { s, _ in number(s["test_mean_f1"]) }, true),
-                ("mean F1@val threshold", { s, _ in number(s["test_mean_f1_val_threshold"]) }, true),
-                ("mean AUC (test)", { s, _ in number(s["test_mean_auc"]) }, true),
-                ("accuracy (test)", { s, _ in number(s["test_accuracy"]) }, true),
-                ("id-probe accuracy", { _, p in number(p?["identity_accuracy"]) }, true),
-                ("final training loss", { s, _ in number(s["final_train_loss"]) }, false),
-            ]
-            for (label, value, percent) in rows {
-                let values = summaries.map { value($0.summary, $0.probe) }
+            for row in RunComparison.rows {
+                let values = records.map(row.value)
                 if values.allSatisfy({ $0 == nil }) { continue }
-                print(label.padding(toLength: 26, withPad: " ", startingAt: 0) + values.map { cell($0, percent: percent) }.joined())
+                print(row.label.padding(toLength: 26, withPad: " ", startingAt: 0) + values.map { cell($0, percent: row.percent) }.joined())
             }
+            for note in records.compactMap(RunComparison.allPositiveWarning) { print("note: " + note) }
         }
     }
 }
