@@ -9,6 +9,7 @@ public let builtinLayerPlugins: [LayerPlugin.Type] = [
     BlockPlugin.self,
     PatchEmbedPlugin.self,
     VisionTransformerPlugin.self,
+    PixelEncoderPlugin.self,
     MAEDecoderPlugin.self,
     GradientReversalPlugin.self,
 ]

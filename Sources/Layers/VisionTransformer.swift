@@ -5,7 +5,7 @@ import Zoo
 /// The ViT encoder of FMAE (timm's VisionTransformer as FMAE's models_vit and models_mae use it).
 /// Keys: cls_token, pos_embed, patch_embed.proj.*, blocks.N.*, then norm (token / none pooling) or
 /// fc_norm (average pooling).
-public final class VisionTransformer: Module, VisionEncoder {
+public final class VisionTransformer: Module, PatchEncoder {
     public let patchEmbed: PatchEmbed
     public let clsToken: Tensor
     public private(set) var positionEmbedding: Tensor

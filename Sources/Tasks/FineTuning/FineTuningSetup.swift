@@ -82,9 +82,13 @@ struct FineTuningSetup {
     /// is [-1] gets half the encoder width (FMAE's D → D/2 → S identity head).
     static func fineTuningSpec(from base: JSONValue, heads: [JSONValue], dropPath: Double) throws -> JSONValue {
         guard case let .object(fields)? = base["encoder"] else { throw TaskUsageError("--model has no encoder") }
-        var encoder = fields.filter { $0.0 != "global_pool" && $0.0 != "drop_path_rate" && $0.0 != "pos_embed" }
-        encoder.append(("global_pool", .string("avg")))
-        encoder.append(("drop_path_rate", .number(dropPath)))
+        var encoder = fields
+        // FMAE's fine-tuning settings are a ViT's; other encoders (the pixel baseline) have none of them.
+        if base["encoder"]?["type"] == .string("vit") {
+            encoder = fields.filter { $0.0 != "global_pool" && $0.0 != "drop_path_rate" && $0.0 != "pos_embed" }
+            encoder.append(("global_pool", .string("avg")))
+            encoder.append(("drop_path_rate", .number(dropPath)))
+        }
         let embed: Int = { if case let .integer(d)? = base["encoder"]?["embed_dim"] { return d } else { return 768 } }()
         let fixedHeads = heads.map { head -> JSONValue in
             guard case let .object(f) = head else { return head }

@@ -59,8 +59,8 @@ public enum PredictTask: TaskPlugin {
             case let .maskedAutoencoder(m):
                 var noise: Tensor?
                 if let n = input["noise"] {
-                    guard n.dtype.isFloatingPoint, n.shape == [images.shape[0], encoder.patchCount] else {
-                        throw CheckpointError.malformed(file: inputPath, reason: "noise is \(n.dtype.rawValue) \(n.shape), expected float [\(images.shape[0]), \(encoder.patchCount)]")
+                    guard n.dtype.isFloatingPoint, n.shape == [images.shape[0], m.encoder.patchCount] else {
+                        throw CheckpointError.malformed(file: inputPath, reason: "noise is \(n.dtype.rawValue) \(n.shape), expected float [\(images.shape[0]), \(m.encoder.patchCount)]")
                     }
                     noise = n.floatTensor()
                 }

@@ -5,7 +5,7 @@ import Tensors
 /// the pixels of all of them, and the loss counts only the removed ones. Encoder and decoder keys share
 /// the root, as in FMAE's checkpoints (`blocks.*`, `decoder_blocks.*`, `mask_token`).
 public final class MaskedAutoencoderModel: Module {
-    public let encoder: any VisionEncoder
+    public let encoder: any PatchEncoder
     public let decoder: any MaskedDecoder
     public let maskRatio: Double
     public let normPixelLoss: Bool
@@ -13,7 +13,7 @@ public final class MaskedAutoencoderModel: Module {
     /// is given: its state is part of a training checkpoint.
     public let generator: Generator
 
-    public init(encoder: any VisionEncoder, decoder: any MaskedDecoder, maskRatio: Double, normPixelLoss: Bool, generator: Generator) {
+    public init(encoder: any PatchEncoder, decoder: any MaskedDecoder, maskRatio: Double, normPixelLoss: Bool, generator: Generator) {
         self.encoder = encoder
         self.decoder = decoder
         self.maskRatio = maskRatio

@@ -50,6 +50,9 @@ public struct ModelBuilder {
         let encoder = try registry.build(encoderSpec, path: "encoder", context: context, as: (any VisionEncoder).self, roleName: "an encoder")
 
         if isMAE {
+            guard let encoder = encoder as? any PatchEncoder else {
+                throw SpecError.invalid(path: "encoder", message: "an MAE masks patches: its encoder must be a patch encoder such as vit")
+            }
             if encoderSpec["pos_embed"] == nil { encoder.useFixedSinCosPositions() }
             let decoder = try registry.build(
                 root.raw("decoder")!, path: "decoder",

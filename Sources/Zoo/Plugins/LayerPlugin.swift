@@ -31,11 +31,11 @@ public struct BuildContext {
     /// Size of the last dimension of this layer's input (heads and linear layers default to it).
     public var inputDim: Int?
     /// Set when building an MAE decoder: the encoder it decodes.
-    public var encoder: (any VisionEncoder)?
+    public var encoder: (any PatchEncoder)?
     /// How layers initialise weights when their spec does not say (`weight_init`).
     public var initialization: WeightInitialization
 
-    public init(registry: LayerRegistry, generator: Generator, inputDim: Int? = nil, encoder: (any VisionEncoder)? = nil,
+    public init(registry: LayerRegistry, generator: Generator, inputDim: Int? = nil, encoder: (any PatchEncoder)? = nil,
                 initialization: WeightInitialization = .timm) {
         self.registry = registry
         self.generator = generator

@@ -27,19 +27,25 @@ public struct MaskedEncoding {
     }
 }
 
-/// An image encoder (ViT): images [B, C, H, W] → tokens and pooled features.
+/// An image encoder: images [B, C, H, W] → one feature vector per image [B, D]. What heads, the identity
+/// probe and `predict --features` need; a ViT, or the raw-pixel baseline.
 public protocol VisionEncoder: Module {
     var embedDim: Int { get }
     var imageSize: Int { get }
-    var patchSize: Int { get }
     var inChannels: Int { get }
+    /// Pooled features [B, D] (for `none` pooling, the normed cls token).
+    func features(_ images: Tensor) -> Tensor
+}
+
+/// An encoder over a grid of patches that MAE can mask (ViT): what pretraining and reconstruction need
+/// on top of `VisionEncoder`.
+public protocol PatchEncoder: VisionEncoder {
+    var patchSize: Int { get }
     /// Number of patches L.
     var patchCount: Int { get }
     var pooling: Pooling { get }
     /// Tokens after the encoder's final norm (or before `fc_norm` for average pooling): [B, 1 + L, D].
     func tokens(_ images: Tensor) -> Tensor
-    /// Pooled features [B, D] (for `none` pooling, the normed cls token).
-    func features(_ images: Tensor) -> Tensor
     /// MAE's encoder pass: add positions, keep the patches whose noise is smallest, encode.
     func encodeMasked(_ images: Tensor, noise: Tensor, maskRatio: Double) -> MaskedEncoding
     /// Replaces the position embedding by FMAE's fixed 2D sin-cos table and stops training it.
