@@ -12,11 +12,13 @@ struct CompareCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             var summaries: [(name: String, summary: JSONValue, probe: JSONValue?)] = []
-            for dir in runs {
+            // Columns are named by the folder's last component, or by the path where two runs share it.
+            let lastComponents = runs.map { ($0 as NSString).lastPathComponent }
+            for (dir, last) in zip(runs, lastComponents) {
                 let summary = try ModelBuilder.loadSpec(file: dir + "/summary.json")
                 let probeFile = dir + "/id-probe/summary.json"
                 let probe = FileManager.default.fileExists(atPath: probeFile) ? try ModelBuilder.loadSpec(file: probeFile) : nil
-                summaries.append(((dir as NSString).lastPathComponent, summary, probe))
+                summaries.append((lastComponents.filter { $0 == last }.count > 1 ? dir : last, summary, probe))
             }
             func number(_ v: JSONValue?) -> Double? {
                 switch v {
