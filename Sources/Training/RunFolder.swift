@@ -66,7 +66,7 @@ public struct RunFolder {
     }
 
     /// "--name: recorded → now" for every option that differs, sorted by name.
-    static func optionDifferences(recorded: [String: String], now: [String: String]) -> [String] {
+    public static func optionDifferences(recorded: [String: String], now: [String: String]) -> [String] {
         Set(recorded.keys).union(now.keys).subtracting(resumeExemptOptions).sorted().compactMap { name in
             let before = recorded[name], after = now[name]
             guard before != after else { return nil }

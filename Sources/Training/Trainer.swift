@@ -75,7 +75,7 @@ public final class Trainer {
         }
         try run.truncateMetrics(toEpochs: epoch)
         if isFinished && run.hasSummary { return .finished(epochs: epoch) }
-        log("\(run.path): resuming at epoch \(epoch + 1)\(partial.batches > 0 ? ", step \(partial.batches + 1)" : "") of \(options.epochs)")
+        log("\(run.path): resuming at epoch \(epoch + 1) of \(options.epochs)\(partial.batches > 0 ? ", step \(partial.batches + 1)" : "")")
         return .resumed(epoch: epoch, step: partial.batches)
     }
 

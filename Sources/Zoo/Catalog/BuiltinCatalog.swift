@@ -1,7 +1,7 @@
 // The repository's zoo.json, built into the binary so that the catalog does not depend on the working
 // directory. CatalogTests checks that the two are identical; after editing zoo.json, regenerate this file:
-//   { sed -n 1,3p Sources/Zoo/Catalog/BuiltinCatalog.swift; printf 'let builtinCatalogJSON = #"""\n'; cat zoo.json; printf '"""#\n'; } > /tmp/c && mv /tmp/c Sources/Zoo/Catalog/BuiltinCatalog.swift
-let builtinCatalogJSON = #"""
+//   { sed -n 1,3p Sources/Zoo/Catalog/BuiltinCatalog.swift; printf 'public let builtinCatalogJSON = #"""\n'; cat zoo.json; printf '"""#\n'; } > /tmp/c && mv /tmp/c Sources/Zoo/Catalog/BuiltinCatalog.swift
+public let builtinCatalogJSON = #"""
 {
   "models": [
     {
