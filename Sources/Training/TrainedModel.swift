@@ -30,7 +30,7 @@ public struct TrainedModelOptions: TaskOptionGroup {
         if weights != nil && randomWeights { throw TaskUsageError("--weights and --random-weights exclude each other") }
     }
 
-    /// The task that trained `--run`'s model, from its summary.json or options (nil when unknown).
+    /// The task that trained `--run`'s model, from its summary.json (nil when unknown or unfinished).
     public var runTask: String? {
         guard let run, let data = FileManager.default.contents(atPath: run + "/summary.json"),
               case let .string(task)? = (try? JSONParser.parse(data))?["task"] else { return nil }

@@ -12,11 +12,9 @@ import Zoo
 public enum PretrainTask: TaskPlugin {
     public static let name = "pretrain"
     public static let summary = "masked-autoencoder pretraining on a folder or list of face images (FMAE recipe)"
-    public static let options: [TaskOption] = [
-        TaskOption("model", .string, default: "fmae-vit-base-pretrain", help: "MAE model: catalog name or JSON spec with a decoder"),
-        TaskOption("weights", .path, help: "continue from this MAE checkpoint (with its decoder) instead of random weights"),
-        TaskOption("key", .string, help: "checkpoint entry holding the state dict"),
-        TaskOption("random-weights", .flag, help: "pretrain a released catalog model's architecture from random weights (from scratch)"),
+    public static let options: [TaskOption] = StartingWeightsOptions.options(
+        model: "fmae-vit-base-pretrain", modelHelp: "MAE model: catalog name or JSON spec with a decoder",
+        weightsHelp: "continue from this MAE checkpoint (with its decoder) instead of random weights") + [
         TaskOption("data", .path, required: true, help: "folder of images (searched recursively) or a list file, one path per line"),
         TaskOption("skip-bad", .flag, help: "skip unreadable images (counted and reported) instead of stopping"),
     ] + RunOutputOptions.options + TrainingOptions.options(.pretraining)
@@ -24,12 +22,9 @@ public enum PretrainTask: TaskPlugin {
     public static func run(_ a: TaskArguments) throws {
         let o = try TrainingOptions(a, recipe: .pretraining)
         let output = try RunOutputOptions(a)
-        let modelName = try a.string("model"), weights = a.optionalString("weights"), key = a.optionalString("key")
-        let randomWeights = a.flag("random-weights")
-        if weights != nil && randomWeights { throw TaskUsageError("--weights and --random-weights exclude each other") }
-        let catalog = try Catalog.locate()
-        try catalog.checkWeights(for: modelName, weights: weights, randomWeights: randomWeights)
-        let (_, spec, model) = try catalog.buildModel(modelName, seed: o.seed)
+        let start = try StartingWeightsOptions(a)
+        let weights = start.weights, key = start.key
+        let (_, spec, model) = try start.checkedCatalog().buildModel(start.model, seed: o.seed)
         guard case let .maskedAutoencoder(mae) = model else { throw TaskUsageError("--model must be an MAE spec (with a decoder)") }
         let files = try ImageList.load(try a.string("data"))
         if let weights {
