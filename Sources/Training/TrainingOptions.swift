@@ -89,7 +89,7 @@ public struct RunOutputOptions: TaskOptionGroup {
 
     public static let options: [TaskOption] = [
         TaskOption("out", .path, required: true, help: "run folder (options.json, metrics.jsonl, checkpoint/, summary.json)"),
-        TaskOption("resume", .flag, help: "continue the run in --out from its last checkpoint (with the options it was started with)"),
+        TaskOption("resume", .flag, help: "continue the run in --out from its last checkpoint, with the options it was started with (a finished run is reported and left as it is, exit 0)"),
         TaskOption("overwrite", .flag, help: "replace the run already in --out (everything in it, sub-folders included)"),
     ]
 
