@@ -1,12 +1,13 @@
 import Foundation
 import Tensors
 
-/// FMAE's optimiser groups (MAE's `param_groups_lrd`): no weight decay on biases, norms and the embedding
-/// tokens; layer-wise learning-rate decay over the ViT's depth, with patch embedding, cls token and
+/// FMAE's optimiser groups (MAE's `param_groups_lrd`): no weight decay on 1-D tensors (biases, norms) and
+/// the names in `noDecayNames` (fine-tuning: the embedding tokens; pretraining, as MAE's
+/// `add_weight_decay` with an empty skip list: none); layer-wise learning-rate decay over the ViT's depth, with patch embedding, cls token and
 /// positions at layer 0, block i at layer i + 1, and everything after the blocks (fc_norm, heads) at the
 /// last layer with scale 1.
 public enum ParameterGroups {
-    /// Names that never get weight decay (timm's `no_weight_decay`), besides every 1-D tensor.
+    /// Names that get no weight decay when fine-tuning (timm's `no_weight_decay`), besides every 1-D tensor.
     public static let noDecayNames: Set<String> = ["pos_embed", "cls_token", "mask_token", "dist_token", "decoder_pos_embed"]
 
     /// The layer a parameter belongs to for lr decay, with `depth` transformer blocks.
@@ -23,12 +24,12 @@ public enum ParameterGroups {
     /// layer-wise decay off (pretraining). `extraScales` multiplies the lr of the parameters under a key
     /// prefix (an adversary that must keep up with the encoder, e.g. IAT's `ID_head.`).
     public static func make(_ parameters: [(key: String, tensor: Tensor)], depth: Int, weightDecay: Float, layerDecay: Float = 1,
-                            extraScales: [(prefix: String, scale: Float)] = []) -> [ParameterGroup] {
+                            extraScales: [(prefix: String, scale: Float)] = [], noDecayNames: Set<String> = ParameterGroups.noDecayNames) -> [ParameterGroup] {
         var groups: [String: ParameterGroup] = [:]
         var order: [String] = []
         let layers = depth + 1
         for (key, tensor) in parameters where tensor.requiresGrad {
-            let decay: Float = (tensor.rank == 1 || noDecayNames.contains(key)) ? 0 : weightDecay
+            let decay: Float = (tensor.rank == 1 || key.hasSuffix(".bias") || noDecayNames.contains(key)) ? 0 : weightDecay
             let layer = layerIndex(of: key, depth: depth)
             var scale = powf(layerDecay, Float(layers - layer))
             var name = "layer\(layer)_\(decay == 0 ? "no_decay" : "decay")"

@@ -4,60 +4,34 @@ import Foundation
 import Tensors
 import Zoo
 
-/// Options shared by every training task (FMAE's defaults where it has them).
-public struct TrainingOptions: Codable, Equatable {
-    public var epochs = 20
-    public var warmupEpochs = 2.0
-    public var baseLearningRate = 5e-4
-    public var minimumLearningRate = 1e-6
-    public var batchSize = 64
-    public var accumulation = 1
-    public var weightDecay: Float = 0.05
-    public var layerDecay: Float = 0.65
-    public var beta1: Float = 0.9, beta2: Float = 0.999
-    public var clipGradient: Float?
-    public var saveEvery = 1
-    public var seed: UInt64 = 0
-    public init() {}
-
-    /// The options of a training task's command line (`--epochs`, `--blr`, …; those the task declares).
-    public init(_ a: TaskArguments) throws {
-        epochs = try a.int("epochs")
-        warmupEpochs = try a.double("warmup-epochs")
-        batchSize = try a.int("batch-size")
-        accumulation = try a.int("accum")
-        baseLearningRate = try a.double("blr")
-        minimumLearningRate = try a.double("min-lr")
-        weightDecay = Float(try a.double("weight-decay"))
-        if a.values["layer-decay"] != nil { layerDecay = Float(try a.double("layer-decay")) }
-        if a.values["clip-grad"] != nil { clipGradient = Float(try a.double("clip-grad")) }
-        saveEvery = try a.int("save-every")
-        seed = UInt64(try a.int("seed"))
-        guard epochs > 0, batchSize > 0, accumulation > 0, saveEvery > 0 else {
-            throw TaskUsageError("--epochs, --batch-size, --accum and --save-every must be positive")
-        }
-    }
-
-    /// lr = blr · effective batch / 256 (MAE's scaling rule).
-    public var learningRate: Double { baseLearningRate * Double(batchSize * accumulation) / 256 }
-}
-
-/// A training run that stopped on purpose: a non-finite loss, with the step that produced it.
+/// A training run that stopped on purpose: a non-finite loss, with the step that produced it, or a
+/// SIGINT/SIGTERM after which a checkpoint was written.
 public enum TrainingError: Error, CustomStringConvertible {
     case nonFinite(epoch: Int, step: Int, value: Float)
     case cannotResume(folder: String, reason: String)
+    /// Stopped by `signal`; `message` says where the checkpoint is and how to continue.
+    case interrupted(signal: Int32, message: String)
 
     public var description: String {
         switch self {
         case let .nonFinite(epoch, step, value):
             return "loss became \(value) at epoch \(epoch), step \(step); stopped (the last good checkpoint is kept)"
         case let .cannotResume(folder, reason): return "\(folder): cannot resume: \(reason)"
+        case let .interrupted(_, message): return message
         }
     }
 }
 
+/// How a run began: from scratch, from a checkpoint, or not at all because it had already finished.
+public enum TrainingStart: Equatable {
+    case fresh
+    case resumed(epoch: Int, step: Int)
+    case finished(epochs: Int)
+}
+
 /// Runs epochs of forward, loss, backward and AdamW with warm-up + cosine per iteration, gradient
 /// accumulation and optional clipping; evaluates and checkpoints between epochs; resumes from a folder.
+/// SIGINT/SIGTERM stop it after the current optimisation step with a checkpoint of that step.
 public final class Trainer {
     public let model: ZooModel
     public let options: TrainingOptions
@@ -66,16 +40,43 @@ public final class Trainer {
     /// The loss of one batch and the numbers to log beside it.
     public typealias Objective = (Batch) throws -> (loss: Tensor, logs: [String: Double])
 
+    /// Completed epochs.
     public private(set) var epoch = 0
     public private(set) var step = 0
     /// Loss of every optimisation step, in order (tests compare trajectories).
     public private(set) var losses: [Float] = []
+    /// Where an interrupted epoch stands: batches done, and the sums its epoch line averages.
+    private var partial = PartialEpoch()
+    /// Stop on SIGINT/SIGTERM with a checkpoint (off for in-process tests that install their own handlers).
+    public var stopsOnSignals = true
 
     public init(model: ZooModel, groups: [ParameterGroup], options: TrainingOptions, run: RunFolder) {
         self.model = model
         self.options = options
         self.run = run
         optimizer = AdamW(groups: groups, learningRate: Float(options.learningRate), beta1: options.beta1, beta2: options.beta2)
+    }
+
+    public var isFinished: Bool { epoch >= options.epochs && partial.batches == 0 }
+
+    /// Begins the run: resumes from the folder's checkpoint when asked (a folder whose first save never
+    /// completed starts over, with a message), and reports a finished run without touching it.
+    public func start(resume: Bool) throws -> TrainingStart {
+        guard resume else {
+            try run.clearResults()
+            return .fresh
+        }
+        let removed = try run.checkpoint.recover()
+        if !removed.isEmpty { log("\(run.path): removed what an interrupted save left: \(removed.joined(separator: ", "))") }
+        guard try self.resume(from: run) else {
+            log("\(run.path): no complete checkpoint (the run stopped before its first save); starting from epoch 0")
+            try run.clearResults()
+            return .fresh
+        }
+        try run.truncateMetrics(toEpochs: epoch)
+        if isFinished && run.hasSummary { return .finished(epochs: epoch) }
+        log("\(run.path): resuming at epoch \(epoch + 1) of \(options.epochs)\(partial.batches > 0 ? ", step \(partial.batches + 1)" : "")")
+        return .resumed(epoch: epoch, step: partial.batches)
     }
 
     /// Trains from the current epoch to `options.epochs`. `evaluate` runs after each epoch and returns
@@ -85,83 +86,127 @@ public final class Trainer {
         let schedule = CosineSchedule(base: options.learningRate, minimum: options.minimumLearningRate,
                                       warmupEpochs: options.warmupEpochs, epochs: Double(options.epochs))
         let perEpoch = data.batchesPerEpoch
+        let accumulation = options.accumulation
         let progress = ProgressLine(total: perEpoch)
         let module = model.module
+        let signals = stopsOnSignals ? StopSignals() : nil
+        defer { signals?.uninstall() }
         while epoch < options.epochs {
             module.train()
             let start = Date()
-            var epochLoss: Double = 0, images = 0
-            var logSums: [String: Double] = [:]
-            let loader = Prefetcher(source: data, epoch: epoch, count: perEpoch)
-            for index in 0..<perEpoch {
+            let first = partial.batches
+            var images = 0
+            let loader = Prefetcher(source: data, epoch: epoch, start: first, count: perEpoch)
+            for index in first..<perEpoch {
                 let batch = try loader.next()
-                if index % options.accumulation == 0 {
+                let groupStart = index - index % accumulation
+                if index == groupStart {
                     optimizer.learningRate = Float(schedule.rate(at: Double(epoch) + Double(index) / Double(perEpoch)))
                 }
                 let (loss, logs) = try objective(batch)
                 let value = loss.item
                 guard value.isFinite else { throw TrainingError.nonFinite(epoch: epoch, step: index, value: value) }
-                (options.accumulation > 1 ? loss / Float(options.accumulation) : loss).backward()
-                if (index + 1) % options.accumulation == 0 || index == perEpoch - 1 {
+                // Each batch weighs 1 / (its group's size): the last group of an epoch may be short, and
+                // dividing it by `accumulation` would under-weight it.
+                let groupSize = min(accumulation, perEpoch - groupStart)
+                (groupSize > 1 ? loss / Float(groupSize) : loss).backward()
+                let endsGroup = index + 1 == groupStart + groupSize
+                if endsGroup {
                     if let clip = options.clipGradient { clipGradientNorm(module.trainableParameters().map(\.tensor), maxNorm: clip) }
                     optimizer.update()
                     module.zeroGrad()
                 }
                 losses.append(value)
                 step += 1
-                epochLoss += Double(value)
+                partial.batches = index + 1
+                partial.loss += Double(value)
                 images += batch.images.shape[0]
-                for (k, v) in logs { logSums[k, default: 0] += v }
+                for (k, v) in logs { partial.logs[k, default: 0] += v }
                 let elapsed = Date().timeIntervalSince(start)
                 progress.update(epoch: epoch, step: index + 1, loss: value, imagesPerSecond: Double(images) / max(elapsed, 1e-9), elapsed: elapsed)
+                if endsGroup, index + 1 < perEpoch, let signal = signals?.received {
+                    progress.finish()
+                    try saveCheckpoint()
+                    throw interrupted(by: signal, batches: perEpoch)
+                }
             }
             progress.finish()
-            var line: [String: Double] = ["train_loss": epochLoss / Double(perEpoch), "lr": Double(optimizer.learningRate)]
-            for (k, v) in logSums { line["train_" + k] = v / Double(perEpoch) }
+            var line: [String: Double] = ["train_loss": partial.loss / Double(perEpoch), "lr": Double(optimizer.learningRate)]
+            for (k, v) in partial.logs { line["train_" + k] = v / Double(perEpoch) }
             epoch += 1
+            partial = PartialEpoch()
             if let evaluate { for (k, v) in try evaluate(epoch) { line[k] = v } }
             try run.appendMetrics(epoch: epoch, line)
-            if epoch % options.saveEvery == 0 || epoch == options.epochs { try saveCheckpoint() }
+            let signal = signals?.received
+            if epoch % options.saveEvery == 0 || epoch == options.epochs || signal != nil { try saveCheckpoint() }
+            if let signal, epoch < options.epochs { throw interrupted(by: signal, batches: perEpoch) }
             if let stop = stopAfterEpoch, epoch >= stop { break }
         }
     }
 
-    // MARK: Checkpoints
-
-    /// Weights (safetensors, state-dict keys), optimiser moments and the training state, each written
-    /// atomically; `checkpoint/state.json` is written last, so a folder with it is complete.
-    public func saveCheckpoint() throws {
-        let dir = run.checkpointFolder
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let named = model.module.namedParameters()
-        try SafeTensorsWriter.write(named.map { ($0.key, StoredTensor($0.tensor)) }, metadata: [("format", "pt")], to: dir + "/weights.safetensors")
-        var moments: [(name: String, tensor: StoredTensor)] = []
-        for (key, t) in named {
-            if let m = optimizer.moments[ObjectIdentifier(t)] {
-                moments.append(("m." + key, StoredTensor(m.m)))
-                moments.append(("v." + key, StoredTensor(m.v)))
-            }
-        }
-        try SafeTensorsWriter.write(moments, to: dir + "/optimizer.safetensors")
-        let state = TrainingState(epoch: epoch, step: step, optimizerStep: optimizer.step, generator: model.generator.stateWords,
-                                  losses: losses, options: options)
-        let data = try JSONEncoder.sorted.encode(state)
-        try writeAtomically(to: dir + "/state.json") { try data.write(to: URL(fileURLWithPath: $0)) }
+    private func interrupted(by signal: Int32, batches: Int) -> TrainingError {
+        let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
+        let position = partial.batches > 0 ? "epoch \(epoch + 1), step \(partial.batches) of \(batches)" : "epoch \(epoch) of \(options.epochs)"
+        return .interrupted(signal: signal, message: "stopped by \(name) after \(position); checkpoint written to \(run.checkpointFolder). "
+                            + "Continue with the same command and --resume.")
     }
 
-    /// Continues a run saved by `saveCheckpoint` (same model spec and options).
-    public func resume(from folder: RunFolder) throws {
+    // MARK: Checkpoints
+
+    /// Weights (safetensors, state-dict keys), optimiser moments and the training state, committed as
+    /// one folder (CheckpointFolder): a crash leaves the previous checkpoint or this one, never a mix.
+    public func saveCheckpoint() throws {
+        let named = model.module.namedParameters()
+        try run.checkpoint.commit { dir in
+            let weights = dir + "/weights.safetensors", moments = dir + "/optimizer.safetensors"
+            try SafeTensorsWriter.write(named.map { ($0.key, StoredTensor($0.tensor)) }, metadata: [("format", "pt")], to: weights)
+            TestKillPoint.tear("weights-torn", file: weights)
+            TestKillPoint.reach("weights-written")
+            var stored: [(name: String, tensor: StoredTensor)] = []
+            for (key, t) in named {
+                if let m = optimizer.moments[ObjectIdentifier(t)] {
+                    stored.append(("m." + key, StoredTensor(m.m)))
+                    stored.append(("v." + key, StoredTensor(m.v)))
+                }
+            }
+            try SafeTensorsWriter.write(stored, to: moments)
+            TestKillPoint.tear("optimizer-torn", file: moments)
+            TestKillPoint.reach("optimizer-written")
+            let state = TrainingState(epoch: epoch, step: step, optimizerStep: optimizer.step, generator: model.generator.stateWords,
+                                      losses: losses, options: options, partialEpoch: partial.batches > 0 ? partial : nil,
+                                      fileSizes: ["weights.safetensors": try fileSize(weights), "optimizer.safetensors": try fileSize(moments)])
+            let data = try JSONEncoder.sorted.encode(state)
+            let stateFile = dir + "/state.json"
+            try data.write(to: URL(fileURLWithPath: stateFile))
+            TestKillPoint.tear("state-torn", file: stateFile)
+            TestKillPoint.reach("state-written")
+        }
+    }
+
+    /// Continues a run saved by `saveCheckpoint` (same model spec and options). Returns false when the
+    /// folder holds no checkpoint; a checkpoint that does not read back is an error.
+    @discardableResult
+    public func resume(from folder: RunFolder) throws -> Bool {
         let dir = folder.checkpointFolder
+        guard FileManager.default.fileExists(atPath: dir) else { return false }
         guard let data = FileManager.default.contents(atPath: dir + "/state.json") else {
-            throw TrainingError.cannotResume(folder: folder.path, reason: "no checkpoint/state.json")
+            throw TrainingError.cannotResume(folder: folder.path, reason: "checkpoint/ has no state.json")
         }
         let state: TrainingState
         do { state = try JSONDecoder().decode(TrainingState.self, from: data) } catch {
             throw TrainingError.cannotResume(folder: folder.path, reason: "state.json: \(error)")
         }
+        for (name, size) in (state.fileSizes ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let actual = try? fileSize(dir + "/" + name)
+            guard actual == size else {
+                throw TrainingError.cannotResume(folder: folder.path, reason: "checkpoint/\(name) is \(actual.map { "\($0) bytes" } ?? "missing"), state.json recorded \(size) bytes")
+            }
+        }
         let weights = try SafeTensorsReader.read(path: dir + "/weights.safetensors")
         // Copies, not mapped windows: training writes into parameters and moments.
-        try model.module.load(Dictionary(uniqueKeysWithValues: weights.tensors.map { ($0.name, $0.tensor.floatTensor().copy()) }))
+        var values: [String: Tensor] = [:]
+        for (name, tensor) in weights.tensors { values[name] = tensor.floatTensor().copy() }
+        try model.module.load(values)
         let moments = try SafeTensorsReader.read(path: dir + "/optimizer.safetensors")
         var restored: [ObjectIdentifier: (m: Tensor, v: Tensor)] = [:]
         for (key, t) in model.module.namedParameters() {
@@ -174,7 +219,16 @@ public final class Trainer {
         epoch = state.epoch
         step = state.step
         losses = state.losses
+        partial = state.partialEpoch ?? PartialEpoch()
+        return true
     }
+}
+
+/// The part of an epoch done before an interruption: batches trained and the sums of their losses and logs.
+struct PartialEpoch: Codable {
+    var batches = 0
+    var loss: Double = 0
+    var logs: [String: Double] = [:]
 }
 
 /// What `state.json` holds.
@@ -185,6 +239,21 @@ struct TrainingState: Codable {
     var generator: [UInt64]
     var losses: [Float]
     var options: TrainingOptions
+    /// Set when the checkpoint was written in the middle of an epoch (SIGINT/SIGTERM).
+    var partialEpoch: PartialEpoch?
+    /// Sizes of the checkpoint's other files, checked before they are read.
+    var fileSizes: [String: Int]?
+}
+
+func fileSize(_ path: String) throws -> Int {
+    guard let size = (try FileManager.default.attributesOfItem(atPath: path))[.size] as? Int else {
+        throw CheckpointError.cannotWrite(file: path, reason: "no size")
+    }
+    return size
+}
+
+func log(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
 extension JSONEncoder {
@@ -215,10 +284,11 @@ final class Prefetcher {
 
     final class Box: @unchecked Sendable { var result: Result<Batch, Error>? }
 
-    init(source: BatchSource, epoch: Int, count: Int) {
+    init(source: BatchSource, epoch: Int, start: Int = 0, count: Int) {
         self.source = source
         self.epoch = epoch
         self.count = count
+        index = start
         schedule()
     }
 

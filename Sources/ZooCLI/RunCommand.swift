@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Training
 import Zoo
 
 struct RunCommand: ParsableCommand {
@@ -18,7 +19,7 @@ struct RunCommand: ParsableCommand {
             print("zoo run \(plugin.name): \(plugin.summary)\n\nOPTIONS:")
             for o in plugin.options {
                 let value = o.kind == .flag ? "" : " <\(o.kind.rawValue)>"
-                let note = o.kind == .flag ? "" : (o.defaultValue.map { " (default: \($0))" } ?? " (required)")
+                let note = o.required ? " (required)" : o.kind == .flag ? "" : o.defaultValue.map { " (default: \($0))" } ?? ""
                 print("  --\(o.name)\(value)".padding(toLength: 28, withPad: " ", startingAt: 0) + o.help + note)
             }
             print("  --config <path>".padding(toLength: 28, withPad: " ", startingAt: 0) + "JSON object of option values (command line wins)")
@@ -35,6 +36,10 @@ struct RunCommand: ParsableCommand {
             try plugin.run(arguments)
         } catch let e as TaskUsageError {
             throw ValidationError(e.description)
+        } catch let TrainingError.interrupted(signal, message) {
+            // The conventional status of a process stopped by a signal: 128 + its number (130, 143).
+            FileHandle.standardError.write(Data("zoo: \(message)\n".utf8))
+            throw ExitCode(128 + signal)
         } catch {
             FileHandle.standardError.write(Data("zoo: error: \(error)\n".utf8))
             throw ExitCode.failure

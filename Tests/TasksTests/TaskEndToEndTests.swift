@@ -1,3 +1,4 @@
+import Checkpoint
 import Data
 import Foundation
 import Images
@@ -51,17 +52,28 @@ final class TaskEndToEndTests: XCTestCase {
         try run(AUTask.self, fineTuning(out) + ["--augment"])
         let s = try summary(out)
         XCTAssertEqual(s["epochs"] as? Int, 2)
-        XCTAssertNotNil(s["test_mean_f1"] as? Double)
-        XCTAssertEqual((s["per_au"] as? [Any])?.count, 12)
-        XCTAssertEqual(try String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").count, 2)
+        // The mean F1 is the mean of the per-AU F1s it summarises.
+        let perAU = try XCTUnwrap(s["per_au"] as? [[String: Any]])
+        XCTAssertEqual(perAU.count, 12)
+        let f1s = perAU.compactMap { $0["f1"] as? Double }
+        XCTAssertEqual(try XCTUnwrap(s["test_mean_f1"] as? Double), f1s.reduce(0, +) / 12, accuracy: 1e-12)
+        XCTAssertEqual(s["val_threshold"] as? Double ?? -1, 0.5, accuracy: 0.5, "a threshold in (0, 1)")
+        let lines = try String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(lines.map { $0["epoch"] as? Int }, [1, 2], "one line per epoch, in order")
+        XCTAssertEqual(lines.last?["test_mean_f1"] as? Double, s["test_mean_f1"] as? Double, "the summary is the last epoch's evaluation")
         for file in ["options.json", "model.json", "checkpoint/weights.safetensors", "checkpoint/optimizer.safetensors", "checkpoint/state.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + file), file)
         }
         try run(EvalTask.self, ["--run", out, "--data", Self.data + "/test.jsonl", "--out", out + "/eval"])
         XCTAssertEqual(try summary(out + "/eval")["test_mean_f1"] as? Double, s["test_mean_f1"] as? Double, "eval reproduces the run's last evaluation")
-        try run(IdentityProbeTask.self, ["--run", out, "--data", Self.data + "/train.jsonl", "--epochs", "5", "--out", out + "/id-probe"])
-        let accuracy = try summary(out + "/id-probe")["identity_accuracy"] as! Double
-        XCTAssertTrue((0...1).contains(accuracy))
+        try run(IdentityProbeTask.self, ["--run", out, "--data", Self.data + "/train.jsonl", "--epochs", "40", "--blr", "0.5",
+                                         "--out", out + "/id-probe"])
+        let probe = try summary(out + "/id-probe")
+        // Subjects differ in appearance: a linear probe on the pooled features tells them apart far above chance.
+        let accuracy = try XCTUnwrap(probe["identity_accuracy"] as? Double), chance = try XCTUnwrap(probe["chance"] as? Double)
+        XCTAssertEqual(chance, 0.25)
+        XCTAssertGreaterThan(accuracy, 2 * chance, "identity accuracy \(accuracy)")
     }
 
     func testIATLogsIdentityLossAndAccuracy() throws {
@@ -97,22 +109,41 @@ final class TaskEndToEndTests: XCTestCase {
                                       "--test", data + "/expressions/test", "--preset", "affectnet8", "--epochs", "1",
                                       "--batch-size", "16", "--label-smoothing", "0.1", "--out", out])
         let s = try summary(out)
-        XCTAssertNotNil(s["test_accuracy"] as? Double)
         let matrix = s["confusion_matrix"] as! [[Int]]
         XCTAssertEqual(matrix.count, 8)
         XCTAssertEqual(matrix.flatMap { $0 }.reduce(0, +), 80, "every test image counted once")
+        // Accuracy and per-class accuracy recomputed from the matrix.
+        let correct = (0..<8).reduce(0) { $0 + matrix[$1][$1] }
+        XCTAssertEqual(try XCTUnwrap(s["test_accuracy"] as? Double), Double(correct) / 80, accuracy: 1e-12)
+        let perClass = try XCTUnwrap(s["per_class_accuracy"] as? [Double])
+        for c in 0..<8 { XCTAssertEqual(perClass[c], Double(matrix[c][c]) / Double(matrix[c].reduce(0, +)), accuracy: 1e-12) }
     }
 
     func testPretrainThenReconstruct() throws {
         let out = Self.root + "/pretrain"
         try run(PretrainTask.self, ["--model", Self.root + "/mae.json", "--data", Self.data + "/images", "--epochs", "1",
                                     "--batch-size", "8", "--out", out])
-        XCTAssertNotNil(try summary(out)["final_train_loss"] as? Double)
+        let loss = try XCTUnwrap(try summary(out)["final_train_loss"] as? Double)
+        // Norm-pix MSE of an untrained MAE on unit-variance targets: about 1, certainly positive and finite.
+        XCTAssertTrue(loss > 0.1 && loss < 10, "loss \(loss)")
         let grid = Self.root + "/grid.jpg"
         try run(ReconstructTask.self, ["--run", out, "--data", Self.data + "/images", "--count", "2", "--output", grid])
         let image = try ImageFile.read(grid)
         XCTAssertEqual(image.width, 3 * 32)
         XCTAssertEqual(image.height, 2 * 32)
+        // An encoder-only checkpoint has no decoder: reconstruct and pretrain --weights refuse it.
+        let encoderOnly = Self.root + "/encoder-only.safetensors"
+        let weights = try SafeTensorsReader.read(path: out + "/checkpoint/weights.safetensors")
+        try SafeTensorsWriter.write(weights.tensors.filter { !$0.name.hasPrefix("decoder") && $0.name != "mask_token" }, to: encoderOnly)
+        XCTAssertThrowsError(try run(ReconstructTask.self, ["--model", Self.root + "/mae.json", "--weights", encoderOnly, "--data", Self.data + "/images",
+                                                            "--output", Self.root + "/grid2.jpg"])) { e in
+            XCTAssertTrue("\(e)".contains("holds no MAE decoder"), "\(e)")
+        }
+        XCTAssertThrowsError(try run(PretrainTask.self, ["--model", Self.root + "/mae.json", "--weights", encoderOnly, "--data", Self.data + "/images",
+                                                         "--epochs", "1", "--out", Self.root + "/pretrain-2"])) { e in
+            XCTAssertTrue("\(e)".contains("holds no MAE decoder"), "\(e)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: Self.root + "/pretrain-2"), "nothing written")
     }
 
     func testCorruptImageStopsWithItsNameOrIsSkipped() throws {
@@ -128,7 +159,10 @@ final class TaskEndToEndTests: XCTestCase {
         XCTAssertThrowsError(try run(AUTask.self, arguments)) { e in
             XCTAssertTrue("\(e)".contains("0003.jpg"), "\(e)")
         }
-        try run(AUTask.self, arguments + ["--skip-bad"])
+        XCTAssertThrowsError(try run(AUTask.self, arguments + ["--skip-bad"])) { e in
+            XCTAssertTrue("\(e)".contains("already holds a run"), "\(e)")
+        }
+        try run(AUTask.self, arguments + ["--skip-bad", "--overwrite"])
         XCTAssertGreaterThanOrEqual(try summary(dir + "/run")["skipped"] as? Int ?? 0, 1)
     }
 
@@ -164,6 +198,10 @@ final class TaskEndToEndTests: XCTestCase {
         let csv = try String(contentsOfFile: root + "/p.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.count, 2)
         XCTAssertTrue(csv[0].hasPrefix("file,AU1,AU2,AU4"))
+        // The same image gives the same probabilities alone as in a batch of 8 (CSV and JSON paths agree).
+        let header = csv[0].split(separator: ",").map(String.init), cells = csv[1].split(separator: ",").map(String.init)
+        let first = try XCTUnwrap(json.first { ($0["file"] as? String)?.hasSuffix("0001.jpg") == true }?["au_probabilities"] as? [String: Double])
+        for (name, cell) in zip(header.dropFirst(), cells.dropFirst()) { XCTAssertEqual(Double(cell)!, first[name]!, accuracy: 2e-6, name) }
         XCTAssertThrowsError(try PredictTask.run(try TaskArguments.parse(PredictTask.self, ["--run", out, "--input", images, "--output", root + "/p.txt"])))
     }
 }

@@ -68,3 +68,35 @@ final class CatalogTests: XCTestCase {
         }
     }
 }
+
+final class BuiltinCatalogTests: XCTestCase {
+    /// The catalog built into the binary is the repository's zoo.json (regenerate it as its header says).
+    func testBuiltinCatalogIsZooJSON() throws {
+        let file = try String(contentsOf: repositoryRoot.appendingPathComponent("zoo.json"), encoding: .utf8)
+        XCTAssertEqual(builtinCatalogJSON, file.hasSuffix("\n") ? String(file.dropLast()) : file,
+                       "Sources/Zoo/Catalog/BuiltinCatalog.swift is out of date with zoo.json")
+    }
+
+    func testALocalCatalogExtendsTheBuiltinOne() throws {
+        var catalog = try Catalog.parse(JSONParser.parse(Data(builtinCatalogJSON.utf8)), file: "built-in")
+        let count = catalog.entries.count
+        let local = try Catalog.parse(JSONParser.parse(Data(#"""
+            {"models": [{"name": "vit-small-patch16", "description": "replaced", "spec": {"encoder": {"type": "vit"}}},
+                        {"name": "my-model", "description": "added", "spec": {"encoder": {"type": "vit"}}}]}
+            """#.utf8)), file: "local.json")
+        catalog.extend(with: local)
+        XCTAssertEqual(catalog.entries.count, count + 1)
+        XCTAssertEqual(catalog.entry(named: "vit-small-patch16")?.description, "replaced")
+        XCTAssertEqual(catalog.entries.last?.name, "my-model")
+    }
+
+    func testReleasedModelsNeedWeights() throws {
+        let catalog = try Catalog.parse(JSONParser.parse(Data(builtinCatalogJSON.utf8)), file: "built-in")
+        XCTAssertThrowsError(try catalog.checkWeights(for: "fmae-iat-vit-large-bp4d-fold1", weights: nil, randomWeights: false)) { e in
+            XCTAssertTrue("\(e)".hasPrefix("fmae-iat-vit-large-bp4d-fold1 is a finetuned model: its weights come from gdrive:1w5Gad9YKBJMgdyQ4Ax49WatAzZ7vgrKy"), "\(e)")
+        }
+        XCTAssertNoThrow(try catalog.checkWeights(for: "fmae-iat-vit-large-bp4d-fold1", weights: nil, randomWeights: true))
+        XCTAssertNoThrow(try catalog.checkWeights(for: "fmae-iat-vit-large-bp4d-fold1", weights: "w.pth", randomWeights: false))
+        XCTAssertNoThrow(try catalog.checkWeights(for: "vit-base-patch16", weights: nil, randomWeights: false))
+    }
+}

@@ -121,7 +121,7 @@ final class CheckpointCLITests: XCTestCase {
             (["run", "predict", "--model", spec, "--weights", checkpoint("vit_token_mlp_zip.pth"), "--input", out("wrong_name.safetensors"), "--output", out("o.safetensors")],
              1, "does not fit the model"),
             (["run", "predict", "--model", spec, "--wieghts", "x"], 2, "unknown option --wieghts (did you mean --weights?)"),
-            (["run", "predict", "--model", spec], 2, "give --run DIR, or --model and --weights"),
+            (["run", "predict", "--model", spec, "--input", out("wrong_name.safetensors")], 2, "give --run DIR, or --model and --weights"),
             (["run", "predcit"], 2, "unknown task predcit (did you mean predict?)"),
         ]
         for (arguments, status, message) in cases {

@@ -12,6 +12,8 @@ public struct AUEvaluation {
     public var f1AtHalf: [Double]
     public var auc: [Double?]
     public var threshold: Float
+    /// Whether `threshold` was chosen on validation subjects (false: none were given, it stays 0.5).
+    public var thresholdFromValidation: Bool
     public var f1AtThreshold: [Double]
 
     public var meanF1AtHalf: Double { f1AtHalf.reduce(0, +) / Double(max(f1AtHalf.count, 1)) }
@@ -33,17 +35,19 @@ public struct AUEvaluation {
         })
     }
 
-    public func text(epoch: Int) -> String {
+    public func text(epoch: Int) -> String { text(title: "epoch \(epoch) test (subjects unseen in training)") }
+
+    public func text(title: String) -> String {
         let header = actionUnits.map { au -> String in
             let name = "AU\(au)"
             return String(repeating: " ", count: max(0, 6 - name.count)) + name
         }.joined()
         let f1 = f1AtHalf.map { String(format: "%6.1f", 100 * $0) }.joined()
         return """
-        epoch \(epoch) test (subjects unseen in training):
+        \(title):
                     \(header)   mean
           F1@0.5    \(f1) \(String(format: "%6.1f", 100 * meanF1AtHalf))
-          F1@val    \(f1AtThreshold.map { String(format: "%6.1f", 100 * $0) }.joined()) \(String(format: "%6.1f", 100 * meanF1AtThreshold))   (threshold \(String(format: "%.2f", threshold)) chosen on validation subjects)
+          F1@val    \(f1AtThreshold.map { String(format: "%6.1f", 100 * $0) }.joined()) \(String(format: "%6.1f", 100 * meanF1AtThreshold))   (threshold \(String(format: "%.2f", threshold))\(thresholdFromValidation ? " chosen on validation subjects" : ": no validation subjects to choose one on"))
           AUC       \(auc.map { $0.map { String(format: "%6.1f", 100 * $0) } ?? "     -" }.joined()) \(meanAUC.map { String(format: "%6.1f", 100 * $0) } ?? "-")
         """
     }
@@ -62,6 +66,9 @@ public struct AUEvaluation {
             labels += batch.targets["au"]!.scalars
         }
         let width = data.samples.first?.labels.count ?? 0
+        guard scores.count == labels.count else {
+            throw TaskUsageError("the model's head has \(labels.isEmpty ? 0 : scores.count * width / labels.count) outputs, the label file \(width) AUs")
+        }
         return MultiLabelScores(scores: scores, labels: labels, labelCount: width)
     }
 
@@ -74,6 +81,6 @@ public struct AUEvaluation {
             threshold = valScores.bestThreshold().threshold
         }
         return AUEvaluation(actionUnits: actionUnits, f1AtHalf: testScores.f1Scores(threshold: 0.5), auc: testScores.rocAUCs(),
-                            threshold: threshold, f1AtThreshold: testScores.f1Scores(threshold: threshold))
+                            threshold: threshold, thresholdFromValidation: !validation.samples.isEmpty, f1AtThreshold: testScores.f1Scores(threshold: threshold))
     }
 }

@@ -11,13 +11,7 @@ import Zoo
 /// lr decay, drop path, warm-up + cosine; with identity adversarial training (`iat`) an identity head
 /// behind gradient reversal whose loss is added.
 public enum AUFineTuning {
-    public static let commonOptions: [TaskOption] = FineTuningSetup.trainingOptions + [
-        TaskOption("train", .path, help: "training label file (FMAE JSON lines)"),
-        TaskOption("test", .path, help: "test label file"),
-        TaskOption("root", .path, default: nil, help: "image folder the label files' img_path values are relative to (default: images/ beside them)"),
-        TaskOption("preset", .string, default: "bp4d", help: "AU list and subject rule: bp4d, bp4d+, disfa"),
-        TaskOption("val-fraction", .number, default: "0.2", help: "share of training subjects held out to choose the F1 threshold"),
-    ]
+    public static let commonOptions: [TaskOption] = FineTuningSetup.trainingOptions + AUDataOptions.options
 
     /// Identity adversarial training settings (`iat`).
     public struct Identity {
@@ -29,28 +23,32 @@ public enum AUFineTuning {
     }
 
     public static func run(_ a: TaskArguments, identity: Identity?) throws {
-        let preset = try AUDatasetPreset.named(try a.string("preset"))
-        let skipBad = a.flag("skip-bad")
-        let seed = UInt64(try a.int("seed"))
+        let dataOptions = try AUDataOptions(a)
+        let preset = dataOptions.preset
+        let skipBad = try FineTuningDataOptions(a).skipBad
+        let seed = try TrainingOptions(a, recipe: .fineTuning).seed
 
         // Data: training subjects split into train and validation (threshold choice), subject-exclusive.
-        let train = try AUData.load(try a.string("train"), root: a.optionalString("root"), preset: preset, skipBad: skipBad)
-        let test = try AUData.load(try a.string("test"), root: a.optionalString("root"), preset: preset, skipBad: skipBad)
-        let (fitting, validation) = train.splitBySubject(fraction: try a.double("val-fraction"), seed: seed)
+        let train = try AUData.load(dataOptions.train, root: dataOptions.root, preset: preset, skipBad: skipBad)
+        let test = try AUData.load(dataOptions.test, root: dataOptions.root, preset: preset, skipBad: skipBad)
+        let (fitting, validation) = train.splitBySubject(fraction: dataOptions.validationFraction, seed: seed)
         let subjects = train.subjects  // identity classes: every training subject
 
-        var heads: [JSONValue] = [.object([("name", .string("head")), ("type", .string("linear")),
-                                          ("out_features", .integer(preset.actionUnits.count)), ("init_std", .number(try FineTuningSetup.headInitStd(a)))])]
-        if let identity {
-            var fields: [(String, JSONValue)] = [("name", .string("ID_head")), ("type", .string(identity.head)),
-                                                 ("out_features", .integer(subjects.count)), ("grad_reverse", .number(identity.lambda))]
-            if identity.head == "mlp" { fields.append(("hidden", .array([.integer(-1)]))) }
-            heads.append(.object(fields))
-        }
-        let setup = try FineTuningSetup(a, heads: heads, extraLearningRateScales: identity.map { [("ID_head.", Float($0.learningRateScale))] } ?? [])
+        let setup = try FineTuningSetup(a, heads: { std in
+            var heads: [JSONValue] = [.object([("name", .string("head")), ("type", .string("linear")),
+                                              ("out_features", .integer(preset.actionUnits.count)), ("init_std", .number(std))])]
+            if let identity {
+                var fields: [(String, JSONValue)] = [("name", .string("ID_head")), ("type", .string(identity.head)),
+                                                     ("out_features", .integer(subjects.count)), ("grad_reverse", .number(identity.lambda))]
+                if identity.head == "mlp" { fields.append(("hidden", .array([.integer(-1)]))) }
+                heads.append(.object(fields))
+            }
+            return heads
+        }, extraLearningRateScales: identity.map { [("ID_head.", Float($0.learningRateScale))] } ?? [])
+        if case .finished = setup.start { return }
         let classifier = setup.classifier, options = setup.options
 
-        let pipeline = ImagePipeline(size: classifier.encoder.imageSize, augment: a.flag("augment"))
+        let pipeline = ImagePipeline(size: classifier.encoder.imageSize, augment: setup.data.augment)
         let subjectIndex = Dictionary(uniqueKeysWithValues: subjects.enumerated().map { ($1, $0) })
         let source = fitting.batches(batchSize: options.batchSize, imageSize: pipeline.size, shuffle: true, seed: seed, skipBad: skipBad,
                                      transform: pipeline.train) { sample in
@@ -90,6 +88,8 @@ public enum AUFineTuning {
         }
         log("\(a.task): \(fitting.samples.count) training frames (\(fitting.subjects.count) subjects), \(validation.samples.count) validation (\(validation.subjects.count) subjects), \(test.samples.count) test (\(test.subjects.count) subjects); \(identity.map { "identity head over \(subjects.count) subjects, λ \($0.lambda), lr ×\($0.learningRateScale)" } ?? "no identity head")")
         try setup.trainer.train(data: source, objective: objective, evaluate: evaluate)
+        // A run that had trained its last epoch but not written its summary (killed in between) is evaluated once more.
+        if last.isEmpty { _ = try evaluate(setup.trainer.epoch) }
         let skipped = train.skipped + test.skipped + source.skipped
         if !skipped.isEmpty { log("skipped \(skipped.count) bad entries:\n  " + skipped.prefix(20).joined(separator: "\n  ")) }
         try setup.writeSummary(task: a.task, metrics: last, skipped: skipped.count,

@@ -13,18 +13,37 @@ public enum AUTask: TaskPlugin {
 public enum IATTask: TaskPlugin {
     public static let name = "iat"
     public static let summary = "AU fine-tuning with an identity head behind gradient reversal (FMAE-IAT)"
-    public static let options = AUFineTuning.commonOptions + [
+    public static let options = AUFineTuning.commonOptions + IdentityOptions.options
+    public static func run(_ arguments: TaskArguments) throws {
+        let o = try IdentityOptions(arguments)
+        try AUFineTuning.run(arguments, identity: .init(lambda: o.lambda, head: o.head, loss: o.loss, learningRateScale: o.learningRateScale))
+    }
+}
+
+/// The identity head of `iat`: gradient reversal strength, head shape, loss and learning-rate factor.
+struct IdentityOptions: TaskOptionGroup {
+    var lambda: Double
+    var head: String
+    var loss: String
+    var learningRateScale: Double
+
+    static let options: [TaskOption] = [
         TaskOption("lambda", .number, default: "2", help: "gradient reversal strength λ (BP4D 2, BP4D+ 1, DISFA 0.5; 0 disables IAT)"),
         TaskOption("id-head", .string, default: "linear", help: "identity head: linear, or mlp (D → D/2 → subjects with GELU)"),
         TaskOption("id-loss", .string, default: "bce", help: "identity loss: bce (on one-hot, as FMAE) or ce (softmax cross-entropy)"),
         TaskOption("id-lr-scale", .number, default: "1", help: "multiplies the identity head's learning rate (FMAE: 1); a faster adversary keeps up with the encoder"),
     ]
-    public static func run(_ arguments: TaskArguments) throws {
-        let head = try arguments.string("id-head"), loss = try arguments.string("id-loss")
+
+    init(_ a: TaskArguments) throws {
+        head = try a.string("id-head")
+        loss = try a.string("id-loss")
         guard ["linear", "mlp"].contains(head) else { throw TaskUsageError("--id-head must be linear or mlp, got \(head)") }
         guard ["bce", "ce"].contains(loss) else { throw TaskUsageError("--id-loss must be bce or ce, got \(loss)") }
-        let scale = try arguments.double("id-lr-scale")
-        guard scale > 0 && scale.isFinite else { throw TaskUsageError("--id-lr-scale must be a positive number, got \(scale)") }
-        try AUFineTuning.run(arguments, identity: .init(lambda: try arguments.double("lambda"), head: head, loss: loss, learningRateScale: scale))
+        learningRateScale = try a.double("id-lr-scale")
+        guard learningRateScale > 0 && learningRateScale.isFinite else {
+            throw TaskUsageError("--id-lr-scale must be a positive number, got \(learningRateScale)")
+        }
+        lambda = try a.double("lambda")
+        guard lambda >= 0 && lambda.isFinite else { throw TaskUsageError("--lambda must be 0 or more, got \(lambda)") }
     }
 }

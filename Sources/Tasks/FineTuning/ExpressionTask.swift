@@ -12,27 +12,23 @@ import Zoo
 public enum ExpressionTask: TaskPlugin {
     public static let name = "fer"
     public static let summary = "fine-tune an encoder for expression classification (ImageFolder data; accuracy, per-class accuracy, confusion matrix)"
-    public static let options = FineTuningSetup.trainingOptions + [
-        TaskOption("train", .path, help: "training folder (one sub-folder per class; class index = sorted folder name)"),
-        TaskOption("test", .path, help: "test folder with the same class folders"),
-        TaskOption("preset", .string, default: nil, help: "rafdb (7 classes) or affectnet8 (8): checks the class count"),
-        TaskOption("label-smoothing", .number, default: "0", help: "label smoothing of the cross-entropy"),
-    ]
+    public static let options = FineTuningSetup.trainingOptions + ExpressionDataOptions.options
 
     public static func run(_ a: TaskArguments) throws {
-        let preset = try a.optionalString("preset").map(ImageFolderDataset.Preset.named)
-        let train = try ImageFolderDataset.load(root: try a.string("train"), preset: preset)
-        let test = try ImageFolderDataset.load(root: try a.string("test"), preset: preset)
+        let dataOptions = try ExpressionDataOptions(a)
+        let train = try ImageFolderDataset.load(root: dataOptions.train, preset: dataOptions.preset)
+        let test = try ImageFolderDataset.load(root: dataOptions.test, preset: dataOptions.preset)
         guard train.classes == test.classes else {
             throw DataError("\(test.root): class folders \(test.classes) differ from the training folders \(train.classes)")
         }
         let classes = train.classes.count
-        let setup = try FineTuningSetup(a, heads: [.object([("name", .string("head")), ("type", .string("linear")),
-                                                           ("out_features", .integer(classes)), ("init_std", .number(try FineTuningSetup.headInitStd(a)))])])
+        let setup = try FineTuningSetup(a, heads: { std in [.object([("name", .string("head")), ("type", .string("linear")),
+                                                                     ("out_features", .integer(classes)), ("init_std", .number(std))])] })
+        if case .finished = setup.start { return }
         let classifier = setup.classifier, options = setup.options
-        let smoothing = Float(try a.double("label-smoothing"))
-        let skipBad = a.flag("skip-bad")
-        let pipeline = ImagePipeline(size: classifier.encoder.imageSize, augment: a.flag("augment"))
+        let smoothing = dataOptions.labelSmoothing
+        let skipBad = setup.data.skipBad
+        let pipeline = ImagePipeline(size: classifier.encoder.imageSize, augment: setup.data.augment)
 
         let trainSource = train.batches(batchSize: options.batchSize, imageSize: pipeline.size, shuffle: true, seed: options.seed,
                                         skipBad: skipBad, transform: pipeline.train)
@@ -50,16 +46,38 @@ public enum ExpressionTask: TaskPlugin {
         }
         log("fer: \(train.samples.count) training images, \(test.samples.count) test images, classes \(train.classes.joined(separator: ", "))")
         try setup.trainer.train(data: trainSource, objective: objective, evaluate: evaluate)
+        if matrix == nil { _ = try evaluate(setup.trainer.epoch) }  // finished before a kill, summary not yet written
         var extra: [(String, JSONValue)] = [("classes", .array(train.classes.map { .string($0) }))]
         if let m = matrix {
-            extra.append(("per_class_accuracy", .array(m.perClassAccuracy.map { $0.map { .number($0) } ?? .null })))
-            extra.append(("confusion_matrix", .array((0..<classes).map { t in .array((0..<classes).map { .integer(m[truth: t, predicted: $0]) }) })))
-            log("confusion matrix (rows true, columns predicted):\n" + (0..<classes).map { t in
-                train.classes[t].padding(toLength: 14, withPad: " ", startingAt: 0) + (0..<classes).map { String(format: "%6d", m[truth: t, predicted: $0]) }.joined()
-            }.joined(separator: "\n"))
+            extra.append(("per_class_accuracy", m.perClassJSON))
+            extra.append(("confusion_matrix", m.json(classCount: classes)))
+            log(m.text(classes: train.classes))
         }
         let metrics = ["test_accuracy": matrix?.accuracy ?? .nan, "test_mean_class_accuracy": matrix?.meanClassAccuracy ?? .nan]
         try setup.writeSummary(task: name, metrics: metrics, skipped: trainSource.skipped.count, extra: extra)
+    }
+}
+
+/// The ImageFolder data of `fer`.
+struct ExpressionDataOptions: TaskOptionGroup {
+    var train: String
+    var test: String
+    var preset: ImageFolderDataset.Preset?
+    var labelSmoothing: Float
+
+    static let options: [TaskOption] = [
+        TaskOption("train", .path, required: true, help: "training folder (one sub-folder per class; class index = sorted folder name)"),
+        TaskOption("test", .path, required: true, help: "test folder with the same class folders"),
+        TaskOption("preset", .string, help: "rafdb (7 classes) or affectnet8 (8): checks the class count"),
+        TaskOption("label-smoothing", .number, default: "0", help: "label smoothing of the cross-entropy"),
+    ]
+
+    init(_ a: TaskArguments) throws {
+        train = try a.string("train")
+        test = try a.string("test")
+        preset = try a.optionalString("preset").map(ImageFolderDataset.Preset.named)
+        labelSmoothing = Float(try a.double("label-smoothing"))
+        guard (0..<1).contains(labelSmoothing) else { throw TaskUsageError("--label-smoothing must be in [0, 1), got \(labelSmoothing)") }
     }
 }
 
@@ -87,6 +105,9 @@ enum ExpressionEvaluation {
             let batch = try source.batch(epoch: 0, index: i)
             scores += withNoGrad { classifier(batch.images)["head"]! }.scalars
             truth += batch.targets["class"]!.scalars.map { Int($0) }
+        }
+        guard scores.count == truth.count * data.classes.count else {
+            throw TaskUsageError("\(data.root): \(data.classes.count) expression classes, but the model's head has \(truth.isEmpty ? 0 : scores.count / truth.count) outputs")
         }
         return ConfusionMatrix(scores: scores, truth: truth, classCount: data.classes.count)
     }

@@ -12,45 +12,46 @@ import Zoo
 public enum IdentityProbeTask: TaskPlugin {
     public static let name = "id-probe"
     public static let summary = "linear identity probe on frozen features: identity accuracy on held-out frames of the same subjects"
-    public static let options: [TaskOption] = [
-        TaskOption("run", .path, default: nil, help: "a run folder of au/iat: its model.json and checkpoint/weights.safetensors"),
-        TaskOption("model", .string, default: nil, help: "encoder: catalog name or JSON spec (instead of --run)"),
-        TaskOption("weights", .path, default: nil, help: "checkpoint for --model"),
-        TaskOption("data", .path, help: "label file (FMAE JSON lines) whose subjects are probed"),
-        TaskOption("root", .path, default: nil, help: "image folder of the label file (default: images/ beside it)"),
+    public static let options: [TaskOption] = TrainedModelOptions.options + [
+        TaskOption("data", .path, required: true, help: "label file (FMAE JSON lines) whose subjects are probed"),
+        TaskOption("root", .path, help: "image folder of the label file (default: images/ beside it)"),
         TaskOption("preset", .string, default: "bp4d", help: "AU list and subject rule: bp4d, bp4d+, disfa"),
         TaskOption("frames", .integer, default: "100", help: "frames per subject used (FMAE: 100)"),
         TaskOption("train-fraction", .number, default: "0.7", help: "share of each subject's frames the probe learns from"),
         TaskOption("epochs", .integer, default: "20", help: "probe training epochs"),
         TaskOption("blr", .number, default: "2e-4", help: "base learning rate; lr = blr · batch / 256"),
         TaskOption("batch-size", .integer, default: "64", help: "probe batch size"),
-        TaskOption("out", .path, default: nil, help: "write summary.json (and metrics.jsonl) here"),
         TaskOption("seed", .integer, default: "0", help: "seed of the frame split and probe initialisation"),
-    ]
+    ] + ResultOutputOptions.options
 
     public static func run(_ a: TaskArguments) throws {
-        let model = try TrainedModel.load(a)
+        let modelOptions = try TrainedModelOptions(a)
+        let output = try ResultOutputOptions(a)
+        let epochs = try a.int("epochs"), batchSize = try a.int("batch-size"), frames = try a.int("frames"), seedValue = try a.int("seed")
+        let fraction = try a.double("train-fraction"), blr = try a.double("blr")
+        guard epochs > 0, batchSize > 0, frames > 0, seedValue >= 0 else { throw TaskUsageError("--epochs, --batch-size and --frames must be positive, --seed 0 or more") }
+        guard fraction > 0 && fraction < 1 else { throw TaskUsageError("--train-fraction must be between 0 and 1, got \(fraction)") }
+        let model = try modelOptions.load().model
         let encoder = model.encoder
         let preset = try AUDatasetPreset.named(try a.string("preset"))
         let data = try AUData.load(try a.string("data"), root: a.optionalString("root"), preset: preset, skipBad: false)
-        let seed = UInt64(try a.int("seed"))
-        let (train, test, subjects) = split(data, frames: try a.int("frames"), fraction: try a.double("train-fraction"), seed: seed)
+        let seed = UInt64(seedValue)
+        let (train, test, subjects) = split(data, frames: frames, fraction: fraction, seed: seed)
         guard !train.isEmpty, !test.isEmpty else { throw DataError("id-probe: need frames for both sides of the split") }
 
         let pipeline = ImagePipeline(size: encoder.imageSize, augment: false)
         let trainFeatures = try features(encoder, train.map(\.sample), pipeline, shard: data.shard)
         let testFeatures = try features(encoder, test.map(\.sample), pipeline, shard: data.shard)
         let accuracy = trainProbe(trainFeatures, train.map(\.subject), testFeatures, test.map(\.subject), classes: subjects.count,
-                                  epochs: try a.int("epochs"), batchSize: try a.int("batch-size"), blr: try a.double("blr"), seed: seed)
+                                  epochs: epochs, batchSize: batchSize, blr: blr, seed: seed)
         log(String(format: "id-probe: identity accuracy %.1f%% on %d held-out frames of %d subjects (chance %.1f%%)",
                    100 * accuracy, test.count, subjects.count, 100 / Double(subjects.count)))
         print(String(format: "identity_accuracy %.4f", accuracy))
-        if let out = a.optionalString("out") {
-            let run = try RunFolder(path: out)
-            try run.appendMetrics(epoch: try a.int("epochs"), ["id_probe_accuracy": accuracy], kind: "evaluation")
-            try run.writeJSON("summary.json", .object([("task", .string(name)), ("identity_accuracy", .number(accuracy)),
-                                                       ("subjects", .integer(subjects.count)), ("test_frames", .integer(test.count)),
-                                                       ("chance", .number(1 / Double(subjects.count)))]))
+        if let out = output.out {
+            let run = try RunFolder.open(RunOutputOptions(out: out, overwrite: output.overwrite), task: name, options: a.values)
+            try run.appendMetrics(epoch: epochs, ["id_probe_accuracy": accuracy], kind: "evaluation")
+            try run.writeSummary(task: name, fields: [("identity_accuracy", .number(accuracy)), ("subjects", .integer(subjects.count)),
+                                                      ("test_frames", .integer(test.count)), ("chance", .number(1 / Double(subjects.count)))])
         }
     }
 
@@ -61,8 +62,7 @@ public enum IdentityProbeTask: TaskPlugin {
         var train: [(AUSample, Int)] = [], test: [(AUSample, Int)] = []
         for (index, subject) in subjects.enumerated() {
             var mine = data.samples.filter { $0.subject == subject }
-            let g = Generator(seed: seed &+ UInt64(index) &* 7919)
-            for i in stride(from: mine.count - 1, to: 0, by: -1) { mine.swapAt(i, g.below(i + 1)) }
+            Generator(seed: seed &+ UInt64(index) &* 7919).shuffle(&mine)
             mine = Array(mine.prefix(frames))
             let cut = Int((Double(mine.count) * fraction).rounded())
             train += mine.prefix(cut).map { ($0, index) }
@@ -96,7 +96,7 @@ public enum IdentityProbeTask: TaskPlugin {
                               learningRate: Float(blr * Double(batchSize) / 256))
         for _ in 0..<epochs {
             var order = Array(0..<n)
-            for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, g.below(i + 1)) }
+            g.shuffle(&order)
             for start in stride(from: 0, to: n, by: batchSize) {
                 let members = Array(order[start..<min(n, start + batchSize)])
                 let batch = x.gathered(dim: 0, indices: IndexTensor(members, shape: [members.count]))

@@ -11,30 +11,20 @@ import Zoo
 public enum PredictTask: TaskPlugin {
     public static let name = "predict"
     public static let summary = "run a model on images (files or a folder: AU probabilities / expression classes to JSON or CSV) or on input tensors (safetensors)"
-    public static let options: [TaskOption] = [
-        TaskOption("run", .path, default: nil, help: "a run folder of au/iat/fer: its model.json and checkpoint (instead of --model/--weights)"),
-        TaskOption("model", .string, default: nil, help: "catalog model name or JSON spec file"),
-        TaskOption("weights", .path, default: nil, help: "checkpoint (.pth/.pt/.bin, .safetensors or .h5)"),
-        TaskOption("key", .string, default: nil, help: "checkpoint entry holding the state dict (default: model, state_dict, …)"),
-        TaskOption("input", .path, help: "an image, a folder of images, or a safetensors file with images [B, C, H, W] (and MAE noise [B, L])"),
-        TaskOption("output", .path, default: nil, help: "for images: .json or .csv (default: print only); for tensors: the safetensors file to write"),
+    public static let options: [TaskOption] = TrainedModelOptions.options + [
+        TaskOption("input", .path, required: true, help: "an image, a folder of images, or a safetensors file with images [B, C, H, W] (and MAE noise [B, L])"),
+        TaskOption("output", .path, help: "for images: .json or .csv (default: print only); for tensors: the safetensors file to write"),
         TaskOption("preset", .string, default: "bp4d", help: "AU names for the head's outputs: bp4d, bp4d+, disfa"),
-        TaskOption("classes", .string, default: nil, help: "comma-separated class names: the head is an expression classifier (softmax)"),
+        TaskOption("classes", .string, help: "comma-separated class names: the head is an expression classifier (softmax)"),
     ]
 
     public static func run(_ arguments: TaskArguments) throws {
-        let model: ZooModel
-        if arguments.optionalString("run") != nil {
-            model = try TrainedModel.load(arguments)
-        } else {
-            let catalog = try Catalog.locate()
-            guard let name = arguments.optionalString("model"), let weights = arguments.optionalString("weights") else {
-                throw TaskUsageError("zoo run predict: give --run DIR, or --model and --weights")
-            }
-            model = try catalog.buildModel(name).model
-            try WeightLoader.load(weights, into: model, options: .init(strict: true, key: arguments.optionalString("key")))
+        let modelOptions = try TrainedModelOptions(arguments)
+        if modelOptions.run == nil && modelOptions.weights == nil && !modelOptions.randomWeights {
+            throw TaskUsageError("zoo run predict: give --run DIR, or --model and --weights (or --random-weights)")
         }
-        model.module.eval()
+        // --model with --weights must match the checkpoint exactly: predictions from a half-loaded model mislead.
+        let model = try modelOptions.load(strict: modelOptions.run == nil).model
 
         let inputPath = try arguments.string("input")
         if !Self.isSafetensors(inputPath) { return try ImagePrediction.run(model: model, input: inputPath, arguments: arguments) }

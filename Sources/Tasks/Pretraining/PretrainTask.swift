@@ -1,3 +1,4 @@
+import Checkpoint
 import Data
 import Foundation
 import Images
@@ -11,41 +12,36 @@ import Zoo
 public enum PretrainTask: TaskPlugin {
     public static let name = "pretrain"
     public static let summary = "masked-autoencoder pretraining on a folder or list of face images (FMAE recipe)"
-    public static let options: [TaskOption] = [
-        TaskOption("model", .string, default: "fmae-vit-base-pretrain", help: "MAE model: catalog name or JSON spec with a decoder"),
-        TaskOption("weights", .path, default: nil, help: "start from this checkpoint instead of random weights"),
-        TaskOption("key", .string, default: nil, help: "checkpoint entry holding the state dict"),
-        TaskOption("data", .path, help: "folder of images (searched recursively) or a list file, one path per line"),
-        TaskOption("out", .path, help: "run folder"),
-        TaskOption("resume", .flag, help: "continue the run in --out from its last checkpoint"),
-        TaskOption("epochs", .integer, default: "50", help: "training epochs"),
-        TaskOption("warmup-epochs", .number, default: "2", help: "linear warm-up epochs"),
-        TaskOption("batch-size", .integer, default: "64", help: "images per step"),
-        TaskOption("accum", .integer, default: "1", help: "gradient accumulation steps"),
-        TaskOption("blr", .number, default: "1.5e-4", help: "base learning rate; lr = blr · batch · accum / 256"),
-        TaskOption("min-lr", .number, default: "0", help: "cosine floor"),
-        TaskOption("weight-decay", .number, default: "0.05", help: "AdamW decoupled weight decay"),
-        TaskOption("save-every", .integer, default: "5", help: "checkpoint every N epochs (and at the end)"),
-        TaskOption("seed", .integer, default: "0", help: "seed of weights, data order, masking and flips"),
+    public static let options: [TaskOption] = StartingWeightsOptions.options(
+        model: "fmae-vit-base-pretrain", modelHelp: "MAE model: catalog name or JSON spec with a decoder",
+        weightsHelp: "continue from this MAE checkpoint (with its decoder) instead of random weights") + [
+        TaskOption("data", .path, required: true, help: "folder of images (searched recursively) or a list file, one path per line"),
         TaskOption("skip-bad", .flag, help: "skip unreadable images (counted and reported) instead of stopping"),
-    ]
+    ] + RunOutputOptions.options + TrainingOptions.options(.pretraining)
 
     public static func run(_ a: TaskArguments) throws {
-        let run = try RunFolder(path: try a.string("out"))
-        var o = try TrainingOptions(a)
-        o.layerDecay = 1   // pretraining: no layer-wise decay
-        o.beta2 = 0.95     // MAE's AdamW betas (0.9, 0.95)
-        let (_, spec) = try Catalog.locate().spec(for: try a.string("model"))
-        let model = try ModelBuilder(seed: o.seed).build(spec)
+        let o = try TrainingOptions(a, recipe: .pretraining)
+        let output = try RunOutputOptions(a)
+        let start = try StartingWeightsOptions(a)
+        let weights = start.weights, key = start.key
+        let (_, spec, model) = try start.checkedCatalog().buildModel(start.model, seed: o.seed)
         guard case let .maskedAutoencoder(mae) = model else { throw TaskUsageError("--model must be an MAE spec (with a decoder)") }
-        if let weights = a.optionalString("weights") {
-            for note in try WeightLoader.load(weights, into: model, options: .init(strict: false, key: a.optionalString("key"))) { log("weights: \(note)") }
-        }
         let files = try ImageList.load(try a.string("data"))
-        let groups = ParameterGroups.make(model.module.namedParameters(), depth: 0, weightDecay: o.weightDecay, layerDecay: 1)
+        if let weights {
+            try requireDecoder(in: Set(try CheckpointReader.read(path: weights, key: key).tensors.map(\.name)), for: model, file: weights)
+        }
+        let run = try RunFolder.open(output, task: name, options: a.values)
+        if let weights {
+            for note in try WeightLoader.load(weights, into: model, options: .init(strict: false, key: key)) { log("weights: \(note)") }
+        }
+        // MAE's add_weight_decay: every parameter but biases and 1-D tensors decays, cls_token and
+        // mask_token included (its skip list is empty when pretraining).
+        let groups = ParameterGroups.make(model.module.namedParameters(), depth: 0, weightDecay: o.weightDecay, layerDecay: 1, noDecayNames: [])
         let trainer = Trainer(model: model, groups: groups, options: o, run: run)
-        if a.flag("resume") { try trainer.resume(from: run) } else { try run.startFresh() }
-        try run.writeJSON("options.json", .object(a.values.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+        if case let .finished(epochs) = try trainer.start(resume: output.resume) {
+            log("\(run.path): the run is finished (\(epochs) of \(o.epochs) epochs); its results are in \(run.path)/summary.json. Nothing to do.")
+            return
+        }
         try run.writeJSON("model.json", spec)
 
         let size = mae.encoder.imageSize
@@ -56,8 +52,8 @@ public enum PretrainTask: TaskPlugin {
         log("pretrain: \(files.count) images, \(source.batchesPerEpoch) steps per epoch, mask ratio \(mae.maskRatio)")
         try trainer.train(data: source, objective: { batch in (mae(batch.images).loss, [:]) })
         if !source.skipped.isEmpty { log("skipped \(source.skipped.count) unreadable images") }
-        try run.writeJSON("summary.json", .object([("task", .string(name)), ("epochs", .integer(trainer.epoch)),
-                                                   ("final_train_loss", trainer.losses.last.map { .number(Double($0)) } ?? .null),
-                                                   ("images", .integer(files.count)), ("skipped", .integer(source.skipped.count))]))
+        try run.writeSummary(task: name, fields: [("epochs", .integer(trainer.epoch)),
+                                                  ("final_train_loss", trainer.losses.last.map { .number(Double($0)) } ?? .null),
+                                                  ("images", .integer(files.count)), ("skipped", .integer(source.skipped.count))])
     }
 }

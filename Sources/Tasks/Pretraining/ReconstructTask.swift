@@ -11,20 +11,18 @@ import Zoo
 public enum ReconstructTask: TaskPlugin {
     public static let name = "reconstruct"
     public static let summary = "MAE reconstruction of images, saved as a JPEG grid (original | masked | reconstruction)"
-    public static let options: [TaskOption] = [
-        TaskOption("run", .path, default: nil, help: "a pretrain run folder: its model.json and checkpoint/weights.safetensors"),
-        TaskOption("model", .string, default: nil, help: "MAE model: catalog name or JSON spec (instead of --run)"),
-        TaskOption("weights", .path, default: nil, help: "checkpoint for --model"),
-        TaskOption("key", .string, default: nil, help: "checkpoint entry holding the state dict"),
-        TaskOption("data", .path, help: "an image, a folder of images or a list file"),
+    public static let options: [TaskOption] = TrainedModelOptions.options + [
+        TaskOption("data", .path, required: true, help: "an image, a folder of images or a list file"),
         TaskOption("count", .integer, default: "4", help: "images to show (the first ones)"),
-        TaskOption("output", .path, help: "JPEG file to write"),
+        TaskOption("output", .path, required: true, help: "JPEG file to write"),
         TaskOption("seed", .integer, default: "0", help: "seed of the masking"),
     ]
 
     public static func run(_ a: TaskArguments) throws {
-        let model = try TrainedModel.load(a)
+        let modelOptions = try TrainedModelOptions(a)
+        let (model, loaded) = try modelOptions.load()
         guard case let .maskedAutoencoder(mae) = model else { throw TaskUsageError("zoo run reconstruct: the model must be an MAE") }
+        if let loaded { try requireDecoder(in: loaded, for: model, file: modelOptions.weights ?? modelOptions.run! + "/checkpoint/weights.safetensors") }
         mae.generator.restore(stateWords: Generator(seed: UInt64(try a.int("seed"))).stateWords)
         let data = try a.string("data")
         let files = FileManager.default.fileExists(atPath: data) && ImageFolderDataset.imageExtensions.contains((data as NSString).pathExtension.lowercased())

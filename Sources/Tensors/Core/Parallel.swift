@@ -1,6 +1,7 @@
 import Foundation
 
-/// Row-parallel loops for the element-wise kernels. GEMMs get their threads from OpenBLAS instead.
+/// The one thread pool of the engine: row-parallel loops for the element-wise kernels, and the bands of
+/// C that `Kernels.gemm` splits large products into (OpenBLAS itself runs single-threaded, see BLASThreads).
 public enum Parallel {
     /// Worker count: the cores this process may use (ZOO_NUM_THREADS overrides).
     public static let workers: Int = {

@@ -56,21 +56,35 @@ public struct Catalog {
         }
     }
 
-    /// Finds `zoo.json`: `$ZOO_CATALOG`, then the current directory and its parents, then the folders
-    /// above the running executable (a build inside the repository).
+    /// The catalog built into zoo (a copy of the repository's zoo.json), extended by `$ZOO_CATALOG` or,
+    /// without it, by a zoo.json in the current directory: their entries replace built-in ones of the
+    /// same name and add new ones. zoo therefore lists its models from any directory.
     public static func locate() throws -> Catalog {
-        let env = ProcessInfo.processInfo.environment
-        if let path = env["ZOO_CATALOG"] { return try load(file: path) }
-        var candidates: [URL] = []
-        var dir = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        for _ in 0..<6 { candidates.append(dir); dir.deleteLastPathComponent() }
-        var exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 { candidates.append(exe); exe.deleteLastPathComponent() }
-        for c in candidates {
-            let file = c.appendingPathComponent("zoo.json").path
-            if FileManager.default.fileExists(atPath: file) { return try load(file: file) }
+        var catalog: Catalog
+        do { catalog = try parse(try JSONParser.parse(Data(builtinCatalogJSON.utf8)), file: "(built-in catalog)") } catch {
+            throw CatalogError.invalid(file: "(built-in catalog)", reason: "\(error)")
         }
-        throw CatalogError.notFound
+        let local = FileManager.default.currentDirectoryPath + "/zoo.json"
+        let file = ProcessInfo.processInfo.environment["ZOO_CATALOG"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (FileManager.default.fileExists(atPath: local) ? local : nil)
+        if let file { catalog.extend(with: try load(file: file)) }
+        return catalog
+    }
+
+    /// Adds `other`'s entries: a name already here takes the other's entry, in place; new names follow.
+    public mutating func extend(with other: Catalog) {
+        for entry in other.entries {
+            if let i = entries.firstIndex(where: { $0.name == entry.name }) { entries[i] = entry } else { entries.append(entry) }
+        }
+        file = other.file
+    }
+
+    /// Refuses to use a released model's architecture with random weights by accident: a `pretrained` or
+    /// `finetuned` entry without `weights` is an error that says where its weights come from, unless
+    /// `randomWeights` says random weights are meant. Spec files and architectures pass.
+    public func checkWeights(for nameOrFile: String, weights: String?, randomWeights: Bool) throws {
+        guard weights == nil, !randomWeights, let e = entry(named: nameOrFile), e.kind != "architecture" else { return }
+        throw CatalogError.weightsNeeded(name: e.name, kind: e.kind, source: e.source, format: e.format, key: e.weightsKey)
     }
 
     /// Builds the model a catalog name or spec file describes; errors in a spec file name the file.
@@ -95,13 +109,16 @@ public struct Catalog {
 }
 
 public enum CatalogError: Error, CustomStringConvertible {
-    case notFound
     case invalid(file: String, reason: String)
     case unknownModel(name: String, hint: String)
+    case weightsNeeded(name: String, kind: String, source: String?, format: String?, key: String?)
 
     public var description: String {
         switch self {
-        case .notFound: return "zoo.json not found (set ZOO_CATALOG or run from the repository)"
+        case let .weightsNeeded(name, kind, source, format, key):
+            let origin = source.map { "its weights come from \($0)" + (format.map { " (\($0)" + (key.map { ", state dict under \"\($0)\"" } ?? "") + ")" } ?? "") }
+                ?? "the catalog names no source for its weights"
+            return "\(name) is a \(kind) model: \(origin); download them and pass --weights FILE, or pass --random-weights to use the architecture with random weights"
         case let .invalid(file, reason): return "\(file): \(reason)"
         case let .unknownModel(name, hint): return "no model \"\(name)\" in the catalog and no such spec file\(hint)"
         }

@@ -5,16 +5,26 @@ public struct TaskOption: Sendable {
     public enum Kind: String, Sendable { case string, integer, number, flag, path }
     public var name: String
     public var kind: Kind
-    /// nil: required (flags default to off).
+    /// The value when the option is not given (nil: not set; flags are off).
     public var defaultValue: String?
+    /// The task cannot run without it (checked when the command line is parsed).
+    public var required: Bool
     public var help: String
 
-    public init(_ name: String, _ kind: Kind, default defaultValue: String? = nil, help: String) {
+    public init(_ name: String, _ kind: Kind, default defaultValue: String? = nil, required: Bool = false, help: String) {
         self.name = name
         self.kind = kind
         self.defaultValue = defaultValue
+        self.required = required
         self.help = help
     }
+}
+
+/// Options declared once and read into a typed value; every task that uses them lists the group's
+/// `options` in its own and reads them with `init(_:)`, so no task reads an option by a string key.
+public protocol TaskOptionGroup {
+    static var options: [TaskOption] { get }
+    init(_ arguments: TaskArguments) throws
 }
 
 /// A job `zoo run NAME` performs (prediction, fine-tuning, evaluation, …). Registered like layers: one
@@ -69,7 +79,11 @@ public struct TaskArguments {
             }
             guard let option = declared[name] else { throw unknown(name) }
             if option.kind == .flag {
-                given[name] = value ?? "true"
+                // `--resume=ture` must not read as false.
+                guard let parsed = Self.flagValue(value ?? "true") else {
+                    throw TaskUsageError("zoo run \(plugin.name): --\(name) is a flag: give it alone, or as --\(name)=true / false (got \(value!))")
+                }
+                given[name] = parsed ? "true" : "false"
             } else {
                 guard let v = value ?? (i + 1 < arguments.count ? arguments[i + 1] : nil) else {
                     throw TaskUsageError("zoo run \(plugin.name): --\(name) needs a value")
@@ -82,6 +96,10 @@ public struct TaskArguments {
         var values: [String: String] = [:]
         for option in plugin.options {
             if let v = given[option.name] ?? option.defaultValue { values[option.name] = v }
+            if option.required && values[option.name] == nil { throw TaskUsageError("zoo run \(plugin.name): --\(option.name) is required") }
+            if option.kind == .flag, let v = values[option.name], flagValue(v) == nil {
+                throw TaskUsageError("zoo run \(plugin.name): --\(option.name) expects true or false, got \(v)")
+            }
         }
         let arguments = TaskArguments(task: plugin.name, values: values)
         for option in plugin.options where option.kind == .integer || option.kind == .number {
@@ -139,7 +157,17 @@ public struct TaskArguments {
         values[name] == nil ? nil : try double(name)
     }
 
-    public func flag(_ name: String) -> Bool { ["true", "1", "yes"].contains(values[name] ?? "false") }
+    /// A flag's value; parse() has already refused values other than these.
+    public func flag(_ name: String) -> Bool { Self.flagValue(values[name] ?? "false") ?? false }
+
+    /// true/false, 1/0, yes/no (any case); nil for anything else.
+    static func flagValue(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: return nil
+        }
+    }
 }
 
 /// Task plugins by name.

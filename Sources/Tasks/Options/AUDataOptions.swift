@@ -1,0 +1,46 @@
+import Data
+import Foundation
+import Zoo
+
+/// AU label files of a training task: `--train`, `--test`, their image `--root`, the `--preset` and the
+/// share of training subjects held out to choose the F1 threshold.
+struct AUDataOptions: TaskOptionGroup {
+    var train: String
+    var test: String
+    var root: String?
+    var preset: AUDatasetPreset
+    var validationFraction: Double
+
+    static let options: [TaskOption] = [
+        TaskOption("train", .path, required: true, help: "training label file (FMAE JSON lines)"),
+        TaskOption("test", .path, required: true, help: "test label file"),
+        TaskOption("root", .path, help: "image folder the label files' img_path values are relative to (default: images/ beside them)"),
+        TaskOption("preset", .string, default: "bp4d", help: "AU list and subject rule: bp4d, bp4d+, disfa"),
+        TaskOption("val-fraction", .number, default: "0.2", help: "share of training subjects held out to choose the F1 threshold"),
+    ]
+
+    init(_ a: TaskArguments) throws {
+        train = try a.string("train")
+        test = try a.string("test")
+        root = a.optionalString("root")
+        preset = try AUDatasetPreset.named(try a.string("preset"))
+        validationFraction = try a.double("val-fraction")
+        guard (0..<1).contains(validationFraction) else { throw TaskUsageError("--val-fraction must be in [0, 1), got \(validationFraction)") }
+    }
+}
+
+/// Where an evaluation writes its results (optional): `--out`, replaced only with `--overwrite`.
+struct ResultOutputOptions: TaskOptionGroup {
+    var out: String?
+    var overwrite: Bool
+
+    static let options: [TaskOption] = [
+        TaskOption("out", .path, help: "write summary.json and metrics.jsonl here (default: print only)"),
+        TaskOption("overwrite", .flag, help: "replace the results already in --out"),
+    ]
+
+    init(_ a: TaskArguments) throws {
+        out = a.optionalString("out")
+        overwrite = a.flag("overwrite")
+    }
+}

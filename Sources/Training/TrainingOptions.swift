@@ -1,0 +1,108 @@
+import Foundation
+import Zoo
+
+/// Options shared by every training task (FMAE's defaults where it has them), declared once with their
+/// command-line names and read into this typed value.
+public struct TrainingOptions: Codable, Equatable {
+    public var epochs = 20
+    public var warmupEpochs = 2.0
+    public var baseLearningRate = 5e-4
+    public var minimumLearningRate = 1e-6
+    public var batchSize = 64
+    public var accumulation = 1
+    public var weightDecay: Float = 0.05
+    public var layerDecay: Float = 0.65
+    public var beta1: Float = 0.9, beta2: Float = 0.999
+    public var clipGradient: Float?
+    public var saveEvery = 1
+    public var seed: UInt64 = 0
+    public init() {}
+
+    /// Which recipe's defaults the options carry: fine-tuning (FMAE) or MAE pretraining.
+    public enum Recipe { case fineTuning, pretraining }
+
+    /// The training options a task declares. Pretraining has no layer-wise decay, clipping or drop path.
+    public static func options(_ recipe: Recipe) -> [TaskOption] {
+        let pretraining = recipe == .pretraining
+        var list = [
+            TaskOption("epochs", .integer, default: pretraining ? "50" : "20", help: "training epochs"),
+            TaskOption("warmup-epochs", .number, default: "2", help: "linear warm-up epochs"),
+            TaskOption("batch-size", .integer, default: "64", help: "images per step"),
+            TaskOption("accum", .integer, default: "1", help: "gradient accumulation steps"),
+            TaskOption("blr", .number, default: pretraining ? "1.5e-4" : "5e-4", help: "base learning rate; lr = blr · batch · accum / 256"),
+            TaskOption("min-lr", .number, default: pretraining ? "0" : "1e-6", help: "cosine floor"),
+            TaskOption("weight-decay", .number, default: "0.05",
+                       help: pretraining ? "AdamW decoupled weight decay (not on biases and 1-D tensors, as MAE)" : "AdamW decoupled weight decay (not on biases, norms, tokens)"),
+            TaskOption("save-every", .integer, default: "5", help: "checkpoint every N epochs (and at the end)"),
+            TaskOption("seed", .integer, default: "0", help: pretraining ? "seed of weights, data order, masking and flips" : "seed of weights, data order and augmentation"),
+        ]
+        if !pretraining {
+            list += [
+                TaskOption("layer-decay", .number, default: "0.65", help: "layer-wise learning-rate decay"),
+                TaskOption("clip-grad", .number, help: "clip the gradient norm to this value (default: no clipping)"),
+            ]
+        }
+        return list
+    }
+
+    /// The options of a training task's command line (those `options(_:)` declared for its recipe).
+    public init(_ a: TaskArguments, recipe: Recipe) throws {
+        epochs = try a.int("epochs")
+        warmupEpochs = try a.double("warmup-epochs")
+        batchSize = try a.int("batch-size")
+        accumulation = try a.int("accum")
+        baseLearningRate = try a.double("blr")
+        minimumLearningRate = try a.double("min-lr")
+        weightDecay = Float(try a.double("weight-decay"))
+        saveEvery = try a.int("save-every")
+        let seedValue = try a.int("seed")
+        guard seedValue >= 0 else { throw TaskUsageError("--seed must be 0 or more, got \(seedValue)") }
+        seed = UInt64(seedValue)
+        switch recipe {
+        case .fineTuning:
+            layerDecay = Float(try a.double("layer-decay"))
+            clipGradient = try a.optionalDouble("clip-grad").map(Float.init)
+        case .pretraining:
+            layerDecay = 1      // no layer-wise decay
+            beta2 = 0.95        // MAE's AdamW betas (0.9, 0.95)
+        }
+        guard epochs > 0, batchSize > 0, accumulation > 0, saveEvery > 0 else {
+            throw TaskUsageError("--epochs, --batch-size, --accum and --save-every must be positive")
+        }
+        guard warmupEpochs >= 0, baseLearningRate > 0, minimumLearningRate >= 0, weightDecay >= 0,
+              [warmupEpochs, baseLearningRate, minimumLearningRate].allSatisfy(\.isFinite), weightDecay.isFinite else {
+            throw TaskUsageError("--warmup-epochs, --min-lr and --weight-decay must be 0 or more and --blr positive")
+        }
+        if let clip = clipGradient, !(clip > 0 && clip.isFinite) { throw TaskUsageError("--clip-grad must be a positive number, got \(clip)") }
+    }
+
+    /// lr = blr · effective batch / 256 (MAE's scaling rule).
+    public var learningRate: Double { baseLearningRate * Double(batchSize * accumulation) / 256 }
+}
+
+/// Where a training task writes its run: `--out`, and whether to continue (`--resume`) or replace
+/// (`--overwrite`) a run already there.
+public struct RunOutputOptions: TaskOptionGroup {
+    public var out: String
+    public var resume: Bool
+    public var overwrite: Bool
+
+    public static let options: [TaskOption] = [
+        TaskOption("out", .path, required: true, help: "run folder (options.json, metrics.jsonl, checkpoint/, summary.json)"),
+        TaskOption("resume", .flag, help: "continue the run in --out from its last checkpoint, with the options it was started with (a finished run is reported and left as it is, exit 0)"),
+        TaskOption("overwrite", .flag, help: "replace the run already in --out (everything in it, sub-folders included)"),
+    ]
+
+    public init(out: String, resume: Bool = false, overwrite: Bool = false) {
+        self.out = out
+        self.resume = resume
+        self.overwrite = overwrite
+    }
+
+    public init(_ a: TaskArguments) throws {
+        out = try a.string("out")
+        resume = a.flag("resume")
+        overwrite = a.flag("overwrite")
+        guard !(resume && overwrite) else { throw TaskUsageError("--resume and --overwrite exclude each other") }
+    }
+}
