@@ -181,6 +181,9 @@ final class SpecHardeningTests: XCTestCase {
         XCTAssertEqual(buildError(mae("0")), "mask_ratio: expected a number in (0, 1), got 0.0")
         XCTAssertEqual(buildError(mae("0.9")), "mask_ratio: 0.9 of 4 patches keeps 0; MAE needs at least one kept and one masked patch")
         XCTAssertNil(buildError(mae("0.5")))
+        // Found by the spec fuzzer (Fixtures/fuzz/mae_encoder_width_6.json): a precondition trap before.
+        XCTAssertEqual(buildError(#"{"encoder": {"type": "vit", "img_size": 16, "patch_size": 8, "embed_dim": 6, "depth": 1, "num_heads": 2}, "decoder": {"type": "mae_decoder", "embed_dim": 8, "num_heads": 2}}"#),
+                       "encoder.embed_dim: an MAE's sin-cos positions need embed_dim divisible by 4, got 6")
     }
 
     func testHeadNamedLikeAnEncoderKeyIsAnError() {

@@ -115,7 +115,14 @@ public struct ModelBuilder {
                 throw SpecError.invalid(path: "mask_ratio", message:
                     "\(checked.maskRatio) of \(patches) patches keeps \(kept); MAE needs at least one kept and one masked patch")
             }
-            if encoderSpec["pos_embed"] == nil { encoder.useFixedSinCosPositions() }
+            if encoderSpec["pos_embed"] == nil {
+                // An MAE's encoder takes the fixed sin-cos table, which splits the width in quarters.
+                guard encoder.embedDim % 4 == 0 else {
+                    throw SpecError.invalid(path: "encoder.embed_dim", message:
+                        "an MAE's sin-cos positions need embed_dim divisible by 4, got \(encoder.embedDim)")
+                }
+                encoder.useFixedSinCosPositions()
+            }
             var decoderContext = context.with(inputDim: encoder.embedDim)
             decoderContext.encoder = encoder
             decoderContext.initialization = .mae
