@@ -54,3 +54,42 @@ bench: build
 
 clean:
 	rm -rf .build
+
+# Coverage-guided fuzzing (FUZZING.md): the libFuzzer targets of Fuzz/, a package of its own so that
+# `build` and `test` never compile them. Seeds are the test fixtures, copied into a working corpus under
+# .build-fuzz (libFuzzer adds what it finds there); crashes land in .build-fuzz/crashes/TARGET/.
+FUZZ_SECONDS ?= 600
+FUZZ_CI_SECONDS ?= 20
+FUZZ_BUILD := .build-fuzz
+FUZZ_BIN = $(FUZZ_BUILD)/release
+FUZZ_TARGETS := FuzzSafeTensors FuzzTorchZip FuzzTorchLegacy FuzzZipArchive FuzzSpec FuzzLabels FuzzJPEG FuzzPPM FuzzShards
+# Seeds per target: files under Tests/*/Fixtures (globs).
+SEEDS_FuzzSafeTensors := Tests/*/Fixtures/*.safetensors
+SEEDS_FuzzTorchZip := Tests/CheckpointTests/Fixtures/*_zip.pth Tests/CheckpointTests/Fixtures/views.pth Tests/CheckpointTests/Fixtures/*_module.pth
+SEEDS_FuzzTorchLegacy := Tests/CheckpointTests/Fixtures/*_legacy.pth
+SEEDS_FuzzZipArchive := Tests/CheckpointTests/Fixtures/zip64.pth Tests/CheckpointTests/Fixtures/mae_zip.pth Tests/CheckpointTests/Fixtures/missing_record.pth
+SEEDS_FuzzSpec := Tests/ZooTests/Fixtures/*.json Tests/ZooTests/Fixtures/fuzz/*.json zoo.json
+SEEDS_FuzzLabels := Fuzz/Seeds/labels/*.jsonl
+SEEDS_FuzzJPEG := Tests/ImagesTests/Fixtures/*.jpg
+SEEDS_FuzzPPM := Tests/ImagesTests/Fixtures/*.ppm Tests/DataTests/Fixtures/*.ppm
+SEEDS_FuzzShards := Tests/DataTests/Fixtures/*.shard
+
+.PHONY: fuzz fuzz-ci fuzz-build
+
+fuzz-build: deps
+	cd Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer --scratch-path ../$(FUZZ_BUILD)
+
+# One target after another, one process each (the machine is small); stops at the first crash.
+# SWIFT_BACKTRACE=enable=no leaves the crash signal to libFuzzer, which then writes the input.
+fuzz-run-%: fuzz-build
+	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/crashes/$*
+	@for f in $(wildcard $(SEEDS_$*)); do [ -f "$$f" ] && cp "$$f" $(FUZZ_BUILD)/corpus/$*/; done; true
+	SWIFT_BACKTRACE=enable=no $(FUZZ_BIN)/$* $(FUZZ_BUILD)/corpus/$* -max_total_time=$(SECONDS_EACH) \
+	  -timeout=10 -rss_limit_mb=2048 -max_len=65536 -workers=1 -jobs=1 -print_final_stats=1 \
+	  -artifact_prefix=$(FUZZ_BUILD)/crashes/$*/
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do $(MAKE) --no-print-directory fuzz-run-$$t SECONDS_EACH=$(FUZZ_SECONDS) || exit 1; done
+
+fuzz-ci: fuzz-build
+	@for t in $(FUZZ_TARGETS); do $(MAKE) --no-print-directory fuzz-run-$$t SECONDS_EACH=$(FUZZ_CI_SECONDS) || exit 1; done

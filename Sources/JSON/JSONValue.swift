@@ -59,6 +59,22 @@ public indirect enum JSONValue: Equatable, Sendable {
         }
     }
 
+    /// The longest text an error message quotes from a document; longer text is cut, with its length.
+    public static let messageQuoteLimit = 200
+
+    /// `s` quoted for an error message: whole when short, else its first 200 characters, an ellipsis and
+    /// the full length (a 100 MB string in a file must not become a 100 MB message).
+    public static func quoteForMessage(_ s: String, limit: Int = messageQuoteLimit) -> String {
+        guard s.count > limit else { return quote(s) }
+        return quote(String(s.prefix(limit))) + "… (\(s.count) characters)"
+    }
+
+    /// `text` as is when at most `limit` characters, else its prefix, "…" and the full length.
+    public static func truncatedForMessage(_ text: String, limit: Int = messageQuoteLimit) -> String {
+        guard text.count > limit else { return text }
+        return String(text.prefix(limit)) + "… (\(text.count) characters)"
+    }
+
     static func quote(_ s: String) -> String {
         var out = "\""
         for ch in s.unicodeScalars {
@@ -87,6 +103,10 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
 
+    /// How deep arrays and objects may nest. Parsing recurses once per level, and so do releasing,
+    /// comparing and printing the value, so the depth is bounded well below what the stack holds.
+    public static let maximumDepth = 512
+
     public static func parse(_ data: Data) throws -> JSONValue {
         var parser = JSONParser(bytes: [UInt8](data))
         parser.skipSpace()
@@ -113,19 +133,21 @@ public struct JSONParser {
     }
 
     private mutating func parseValue(depth: Int) throws -> JSONValue {
-        guard depth < 512 else { throw error("nesting deeper than 512 levels") }
+        guard depth < JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth) levels") }
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
         case UInt8(ascii: "{"):
             index += 1
             var pairs: [(String, JSONValue)] = []
+            // A set, not a scan of `pairs`: an object with n keys must not cost n² comparisons.
+            var keys = Set<String>()
             skipSpace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(pairs) }
             while true {
                 skipSpace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
                 let key = try parseString()
-                if pairs.contains(where: { $0.0 == key }) { throw error("duplicate key \"\(key)\"") }
+                guard keys.insert(key).inserted else { throw error("duplicate key \(JSONValue.quoteForMessage(key))") }
                 skipSpace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
                 index += 1
@@ -187,7 +209,9 @@ public struct JSONParser {
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if isInteger, let i = Int(text) { return .integer(i) }
-        guard let d = Double(text) else { throw error("malformed number \(text)") }
+        guard let d = Double(text) else { throw error("malformed number \(JSONValue.truncatedForMessage(text))") }
+        // Double("1e999") is infinity: JSON has no infinities, and a spec field must never receive one.
+        guard d.isFinite else { throw error("number \(JSONValue.truncatedForMessage(text)) is out of range") }
         return .number(d)
     }
 
@@ -223,6 +247,8 @@ public struct JSONParser {
                     }
                     index += 2
                     let low = try hex4()
+                    // Anything but a low surrogate here would make the subtraction below underflow.
+                    guard (0xDC00..<0xE000).contains(low) else { throw error("unpaired surrogate in a string") }
                     code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 }
                 guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }

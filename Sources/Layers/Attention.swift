@@ -28,9 +28,14 @@ public enum AttentionPlugin: LayerPlugin {
     public static let name = "attention"
     public static let summary = "multi-head self-attention, fused qkv (dim, num_heads, qkv_bias = true)"
 
+    public static let fields: [String]? = ["dim", "num_heads", "qkv_bias"]
+
     public static func build(_ spec: SpecObject, context: BuildContext) throws -> Module {
         let dim = try context.requireInputDim(spec, key: "dim")
         let heads = try spec.headCount(dividing: dim)
-        return Attention(dim: dim, heads: heads, qkvBias: try spec.bool("qkv_bias", default: true), generator: context.generator)
+        let qkvBias = try spec.bool("qkv_bias", default: true)
+        try spec.finish()
+        try context.budget.reserve(ParameterShapes.attention(dim, qkvBias: qkvBias), path: spec.path)
+        return Attention(dim: dim, heads: heads, qkvBias: qkvBias, generator: context.generator)
     }
 }

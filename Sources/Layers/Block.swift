@@ -39,11 +39,17 @@ public enum BlockPlugin: LayerPlugin {
     public static let name = "block"
     public static let summary = "pre-norm transformer block (dim, num_heads, mlp_ratio = 4, qkv_bias, norm_eps = 1e-6, drop_path = 0)"
 
+    public static let fields: [String]? = ["dim", "num_heads", "mlp_ratio", "qkv_bias", "norm_eps", "drop_path"]
+
     public static func build(_ spec: SpecObject, context: BuildContext) throws -> Module {
         let dim = try context.requireInputDim(spec, key: "dim")
         let heads = try spec.headCount(dividing: dim)
-        return Block(dim: dim, heads: heads, mlpRatio: try spec.double("mlp_ratio", default: 4),
-                     qkvBias: try spec.bool("qkv_bias", default: true), eps: Float(try spec.double("norm_eps", default: 1e-6)),
-                     dropPath: Float(try spec.double("drop_path", default: 0, in: 0...0.99)), generator: context.generator)
+        let (ratio, hidden) = try spec.mlpHidden(dim: dim)
+        let qkvBias = try spec.bool("qkv_bias", default: true)
+        let eps = try spec.normEps()
+        let dropPath = Float(try spec.double("drop_path", default: 0, in: 0...0.99))
+        try spec.finish()
+        try context.budget.reserve(ParameterShapes.block(dim, hidden: hidden, qkvBias: qkvBias), path: spec.path)
+        return Block(dim: dim, heads: heads, mlpRatio: ratio, qkvBias: qkvBias, eps: eps, dropPath: dropPath, generator: context.generator)
     }
 }

@@ -16,7 +16,9 @@ public enum GradientReversalPlugin: LayerPlugin {
     public static let name = "grad_reverse"
     public static let summary = "gradient reversal: identity forward, −λ·grad backward (lambda)"
 
+    public static let fields: [String]? = ["lambda"]
+
     public static func build(_ spec: SpecObject, context: BuildContext) throws -> Module {
-        GradientReversal(lambda: Float(try spec.double("lambda")))
+        GradientReversal(lambda: Float(try spec.double("lambda", in: SpecLimits.gradientReversal)))
     }
 }

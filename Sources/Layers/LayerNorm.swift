@@ -24,7 +24,13 @@ public enum LayerNormPlugin: LayerPlugin {
     public static let name = "layer_norm"
     public static let summary = "layer normalisation over the last dimension (dim, eps = 1e-6)"
 
+    public static let fields: [String]? = ["dim", "eps"]
+
     public static func build(_ spec: SpecObject, context: BuildContext) throws -> Module {
-        LayerNorm(try context.requireInputDim(spec, key: "dim"), eps: Float(try spec.double("eps", default: 1e-6)))
+        let dim = try context.requireInputDim(spec, key: "dim")
+        let eps = try spec.normEps("eps")
+        try spec.finish()
+        try context.budget.reserve(ParameterShapes.layerNorm(dim), path: spec.path)
+        return LayerNorm(dim, eps: eps)
     }
 }

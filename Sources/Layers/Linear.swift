@@ -40,14 +40,19 @@ public enum LinearPlugin: LayerPlugin {
     public static let name = "linear"
     public static let summary = "fully connected layer y = x·Wᵀ + b (in_features, out_features, bias, init_std)"
 
+    public static let fields: [String]? = ["in_features", "out_features", "bias", "init_std"]
+
     public static func build(_ spec: SpecObject, context: BuildContext) throws -> Module {
         let inFeatures = try context.requireInputDim(spec, key: "in_features")
         let outFeatures = try spec.positiveInt("out_features")
         let bias = try spec.bool("bias", default: true)
-        // Layers default to MAE's xavier init; heads (which receive the encoder's width) to FMAE's
-        // trunc_normal(2e-5), unless init_std is given.
-        let std = try spec.has("init_std") ? spec.double("init_std") : nil
+        // Every linear layer, heads included, defaults to MAE's xavier init; init_std selects timm's
+        // trunc_normal(std) instead. FMAE's fine-tuning heads use 2e-5: the fine-tuning tasks write init_std
+        // into the head they add (--head-init-std); a spec's own heads get xavier unless they say so.
+        let std = try spec.has("init_std") ? spec.double("init_std", in: SpecLimits.initStd) : nil
         let initialization: Linear.Initialization = std.map { .truncatedNormal(std: $0) } ?? .xavierUniform
+        try spec.finish()
+        try context.budget.reserve(ParameterShapes.linear(inFeatures, outFeatures, bias: bias), path: spec.path)
         return Linear(inFeatures, outFeatures, bias: bias, initialization: initialization, generator: context.generator)
     }
 }

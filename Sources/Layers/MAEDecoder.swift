@@ -56,6 +56,8 @@ public enum MAEDecoderPlugin: LayerPlugin {
     public static let name = "mae_decoder"
     public static let summary = "MAE decoder: mask tokens, unshuffle, sin-cos positions, blocks, pixel prediction (embed_dim = 512, depth = 8, num_heads = 16, mlp_ratio = 4)"
 
+    public static let fields: [String]? = ["embed_dim", "depth", "num_heads", "mlp_ratio", "norm_eps"]
+
     public static func build(_ spec: SpecObject, context: BuildContext) throws -> Module {
         guard let encoder = context.encoder else {
             throw SpecError.invalid(path: spec.path, message: "an mae_decoder needs an encoder (use it as a model's \"decoder\")")
@@ -65,9 +67,16 @@ public enum MAEDecoderPlugin: LayerPlugin {
         guard dim % 4 == 0 else {
             throw SpecError.invalid(path: spec.childPath("embed_dim"), message: "sin-cos positions need embed_dim divisible by 4, got \(dim)")
         }
+        let depth = try spec.positiveInt("depth", default: 8, in: SpecLimits.depth)
+        let (ratio, hidden) = try spec.mlpHidden(dim: dim)
+        let eps = try spec.normEps()
+        try spec.finish()
+        let pixels = encoder.patchSize * encoder.patchSize * encoder.inChannels  // ≤ 1024² · 64
+        try context.budget.reserve(ParameterShapes.linear(encoder.embedDim, dim) + [[1, 1, dim], [1, 1 + encoder.patchCount, dim]]
+                                   + ParameterShapes.blocks(depth, dim: dim, hidden: hidden, qkvBias: true)
+                                   + ParameterShapes.layerNorm(dim) + ParameterShapes.linear(dim, pixels), path: spec.path)
         return MAEDecoder(encoderDim: encoder.embedDim, patchCount: encoder.patchCount, patchSize: encoder.patchSize,
-                          inChannels: encoder.inChannels, dim: dim, depth: try spec.positiveInt("depth", default: 8), heads: heads,
-                          mlpRatio: try spec.double("mlp_ratio", default: 4), normEps: Float(try spec.double("norm_eps", default: 1e-6)),
+                          inChannels: encoder.inChannels, dim: dim, depth: depth, heads: heads, mlpRatio: ratio, normEps: eps,
                           generator: context.generator)
     }
 }

@@ -30,6 +30,8 @@ public enum MLPPlugin: LayerPlugin {
     public static let name = "mlp"
     public static let summary = "linear layers with GELU between: fc1, fc2, … (in_features, hidden [sizes] or hidden_features, out_features)"
 
+    public static let fields: [String]? = ["in_features", "hidden", "hidden_features", "out_features", "init_std"]
+
     public static func build(_ spec: SpecObject, context: BuildContext) throws -> Module {
         let inFeatures = try context.requireInputDim(spec, key: "in_features")
         var hidden = try spec.intArray("hidden", default: [])
@@ -38,11 +40,14 @@ public enum MLPPlugin: LayerPlugin {
             hidden = [try spec.positiveInt("hidden_features")]
         }
         if hidden.isEmpty { hidden = [inFeatures * 4] }
-        for (i, h) in hidden.enumerated() where h <= 0 {
-            throw SpecError.invalid(path: "\(spec.childPath("hidden"))[\(i)]", message: "expected a positive integer, got \(h)")
+        for (i, h) in hidden.enumerated() where !SpecLimits.width.contains(h) {
+            throw SpecError.invalid(path: "\(spec.childPath("hidden"))[\(i)]", message:
+                "expected an integer in \(SpecLimits.width.lowerBound)…\(SpecLimits.width.upperBound), got \(h)")
         }
         let outFeatures = try spec.positiveInt("out_features", default: inFeatures)
-        let std = try spec.has("init_std") ? spec.double("init_std") : nil
+        let std = try spec.has("init_std") ? spec.double("init_std", in: SpecLimits.initStd) : nil
+        try spec.finish()
+        try context.budget.reserve(ParameterShapes.mlp([inFeatures] + hidden + [outFeatures]), path: spec.path)
         return MLP(sizes: [inFeatures] + hidden + [outFeatures],
                    lastInitialization: std.map { .truncatedNormal(std: $0) } ?? .xavierUniform, generator: context.generator)
     }

@@ -44,8 +44,14 @@ public enum PatchEmbedPlugin: LayerPlugin {
     public static let name = "patch_embed"
     public static let summary = "non-overlapping patch embedding, conv kernel = stride (patch_size, in_chans, embed_dim)"
 
+    public static let fields: [String]? = ["patch_size", "in_chans", "embed_dim"]
+
     public static func build(_ spec: SpecObject, context: BuildContext) throws -> Module {
-        PatchEmbed(patchSize: try spec.positiveInt("patch_size", default: 16), inChannels: try spec.positiveInt("in_chans", default: 3),
-                   embedDim: try context.requireInputDim(spec, key: "embed_dim"), generator: context.generator)
+        let patch = try spec.positiveInt("patch_size", default: 16, in: SpecLimits.patchSize)
+        let channels = try spec.positiveInt("in_chans", default: 3, in: SpecLimits.channels)
+        let dim = try context.requireInputDim(spec, key: "embed_dim")
+        try spec.finish()
+        try context.budget.reserve([[dim, channels, patch, patch], [dim]], path: spec.path)
+        return PatchEmbed(patchSize: patch, inChannels: channels, embedDim: dim, generator: context.generator)
     }
 }

@@ -29,15 +29,16 @@ public enum PixelEncoderPlugin: LayerPlugin {
     public static let name = "pixels"
     public static let summary = "raw-pixel baseline encoder: the normalised image flattened to C·H·W features (img_size, in_chans)"
 
+    public static let fields: [String]? = ["img_size", "in_chans"]
+
     /// Large enough for 224 × 224 RGB (150,528 features); a bigger image would make the head's weight alone
     /// outgrow memory for a baseline that gains nothing from it.
     static let maximumFeatures = 3 * 256 * 256
 
     public static func build(_ spec: SpecObject, context: BuildContext) throws -> Module {
-        let size = try spec.positiveInt("img_size", default: 224)
-        let channels = try spec.positiveInt("in_chans", default: 3)
-        let (features, overflow) = size.multipliedReportingOverflow(by: size)
-        guard !overflow, features <= maximumFeatures / channels else {
+        let size = try spec.positiveInt("img_size", default: 224, in: SpecLimits.imageSize)
+        let channels = try spec.positiveInt("in_chans", default: 3, in: SpecLimits.channels)
+        guard channels * size * size <= maximumFeatures else {
             throw SpecError.invalid(path: spec.childPath("img_size"),
                                     message: "\(channels) × \(size) × \(size) pixel features is more than the \(maximumFeatures) a pixels encoder allows")
         }

@@ -74,7 +74,7 @@ public final class VisionTransformer: Module, PatchEncoder {
 
     public func useFixedSinCosPositions() {
         positionEmbedding.assign(sinCosPositionTable(dim: embedDim, gridSize: gridSize))
-        positionEmbedding.requiresGrad = false
+        fix("pos_embed")
     }
 
     /// Patch tokens with their positions added: [B, L, D].
@@ -149,17 +149,23 @@ public enum VisionTransformerPlugin: LayerPlugin {
     public static let name = "vit"
     public static let summary = "Vision Transformer encoder (img_size, patch_size, in_chans, embed_dim, depth, num_heads, mlp_ratio, qkv_bias, norm_eps, global_pool avg|token|none, drop_path_rate, pos_embed learned|sincos, weight_init timm|mae)"
 
+    public static let fields: [String]? = [
+        "img_size", "patch_size", "in_chans", "embed_dim", "depth", "num_heads", "mlp_ratio", "qkv_bias", "norm_eps",
+        "global_pool", "drop_path_rate", "pos_embed", "weight_init",
+    ]
+
     public static func build(_ spec: SpecObject, context: BuildContext) throws -> Module {
         var c = VisionTransformer.Configuration()
-        c.imageSize = try spec.positiveInt("img_size", default: 224)
-        c.patchSize = try spec.positiveInt("patch_size", default: 16)
-        c.inChannels = try spec.positiveInt("in_chans", default: 3)
-        c.embedDim = try spec.positiveInt("embed_dim", default: 768)
-        c.depth = try spec.positiveInt("depth", default: 12)
+        c.imageSize = try spec.positiveInt("img_size", default: 224, in: SpecLimits.imageSize)
+        c.patchSize = try spec.positiveInt("patch_size", default: 16, in: SpecLimits.patchSize)
+        c.inChannels = try spec.positiveInt("in_chans", default: 3, in: SpecLimits.channels)
+        c.embedDim = try spec.positiveInt("embed_dim", default: 768, in: SpecLimits.width)
+        c.depth = try spec.positiveInt("depth", default: 12, in: SpecLimits.depth)
         c.heads = try spec.headCount(dividing: c.embedDim, dimName: "embed_dim", default: 12)
-        c.mlpRatio = try spec.double("mlp_ratio", default: 4)
+        let (ratio, hidden) = try spec.mlpHidden(dim: c.embedDim)
+        c.mlpRatio = ratio
         c.qkvBias = try spec.bool("qkv_bias", default: true)
-        c.normEps = Float(try spec.double("norm_eps", default: 1e-6))
+        c.normEps = try spec.normEps()
         c.pooling = Pooling(rawValue: try spec.choice("global_pool", Pooling.allCases.map(\.rawValue), default: "token"))!
         c.dropPathRate = Float(try spec.double("drop_path_rate", default: 0, in: 0...0.99))
         c.fixedSinCosPositions = try spec.choice("pos_embed", ["learned", "sincos"], default: "learned") == "sincos"
@@ -168,10 +174,14 @@ public enum VisionTransformerPlugin: LayerPlugin {
         guard c.imageSize % c.patchSize == 0 else {
             throw SpecError.invalid(path: spec.childPath("patch_size"), message: "img_size \(c.imageSize) is not a multiple of patch_size \(c.patchSize)")
         }
-        guard c.mlpRatio > 0 else { throw SpecError.invalid(path: spec.childPath("mlp_ratio"), message: "expected a positive number, got \(c.mlpRatio)") }
         if c.fixedSinCosPositions && c.embedDim % 4 != 0 {
             throw SpecError.invalid(path: spec.childPath("pos_embed"), message: "sin-cos positions need embed_dim divisible by 4, got \(c.embedDim)")
         }
+        try spec.finish()
+        let d = c.embedDim, grid = c.imageSize / c.patchSize  // grid ≤ 8192: grid² fits easily
+        try context.budget.reserve([[d, c.inChannels, c.patchSize, c.patchSize], [d], [1, 1, d], [1, 1 + grid * grid, d]]
+                                   + ParameterShapes.blocks(c.depth, dim: d, hidden: hidden, qkvBias: c.qkvBias)
+                                   + ParameterShapes.layerNorm(d), path: spec.path)
         return VisionTransformer(c, generator: context.generator)
     }
 }

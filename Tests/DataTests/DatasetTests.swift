@@ -54,7 +54,7 @@ final class DatasetTests: XCTestCase {
         let d = try AUDataset.load(labels: file, root: root, preset: .bp4d, skipBad: true)
         XCTAssertEqual(d.samples.map(\.subject), ["M002"])
         XCTAssertEqual(d.skipped.count, 4)
-        XCTAssertEqual(d.skipped[1], "\(file):2: image \(root!)/F001_T1/0002.jpg not found")
+        XCTAssertEqual(d.skipped[1], "\(file):2: image \"\(root!)/F001_T1/0002.jpg\" not found")
         XCTAssertEqual(d.skipped[2], "\(file):3: AUs[0] must be 1 (present) or 999 (absent), got 2")
         XCTAssertTrue(d.skipped[3].hasPrefix("\(file):4: not a JSON object"))
     }
@@ -74,6 +74,17 @@ final class DatasetTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir + "/c_empty", withIntermediateDirectories: true)
         XCTAssertThrowsError(try ImageFolderDataset.load(root: dir)) { e in
             XCTAssertEqual("\(e)", "\(dir)/c_empty: class folder has no images")
+        }
+    }
+
+    /// A 1 MB img_path used to come back whole in the error (a 100 MB one, as 104 MB of stderr).
+    func testLongImagePathIsCutInTheMessage() throws {
+        let long = String(repeating: "p", count: 1_000_000)
+        let file = try write([#"{"img_path": "\#(long)", "AUs": [1, 999, 4, 999, 999, 999, 999, 999, 999, 999, 999, 999]}"#])
+        XCTAssertThrowsError(try AUDataset.load(labels: file, root: root, preset: .bp4d)) { error in
+            let message = "\(error)"
+            XCTAssertLessThan(message.count, 1000, String(message.prefix(300)))
+            XCTAssertTrue(message.contains("(\(root.count + 1 + long.count) characters)") && message.contains("not found"), String(message.prefix(300)))
         }
     }
 }

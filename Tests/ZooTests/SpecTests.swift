@@ -74,7 +74,7 @@ final class SpecTests: XCTestCase {
         XCTAssertEqual(specError(#"{"encoder": {"type": "linear", "out_features": 3, "in_features": 3}}"#),
                        #"encoder.type: layer type "linear" cannot serve as an encoder"#)
         XCTAssertEqual(specError(#"{"encoder": {\#(tiny)}, "decoder": {"type": "mae_decoder", "embed_dim": 8, "num_heads": 2}, "mask_ratio": 1.5}"#),
-                       "mask_ratio: expected a number in [0, 1), got 1.5")
+                       "mask_ratio: expected a number in (0, 1), got 1.5")
         XCTAssertEqual(specError(#"{"encoder": {\#(tiny)}, "decoder": {"type": "mae_decoder", "embed_dim": 8, "num_heads": 2, "depht": 1}}"#),
                        #"decoder.depht: unknown field (did you mean "depth"?)"#)
         XCTAssertEqual(specError("[1, 2]"), "(root): expected an object, got [1,2]")
@@ -103,6 +103,113 @@ final class SpecTests: XCTestCase {
         }
         XCTAssertThrowsError(try ModelBuilder.loadSpec(file: dir.appendingPathComponent("none.json").path)) { e in
             XCTAssertTrue("\(e)".hasSuffix("none.json: invalid JSON: cannot read the file"))
+        }
+    }
+}
+
+/// Specs that trapped, aborted, overflowed the stack or exhausted memory (Fixtures/fuzz/, from the
+/// issue's reproducers and the spec fuzzer): each must end in a clean error that names its JSON path.
+final class SpecHardeningTests: XCTestCase {
+    static let fuzzFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/fuzz")
+
+    override class func setUp() { LayerRegistry.shared.register(builtinLayerPlugins) }
+
+    /// The error of building `text`, or nil when it builds.
+    func buildError(_ text: String, limit: Int = ParameterBudget.defaultLimit) -> String? {
+        do {
+            var builder = ModelBuilder()
+            builder.parameterLimit = limit
+            _ = try builder.build(try JSONParser.parse(text))
+            return nil
+        } catch { return "\(error)" }
+    }
+
+    func testRegressionCorpusEndsInCleanErrors() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.fuzzFolder.path).filter { $0.hasSuffix(".json") }.sorted()
+        XCTAssertGreaterThanOrEqual(files.count, 13)
+        for file in files {
+            let data = try Data(contentsOf: Self.fuzzFolder.appendingPathComponent(file))
+            do {
+                _ = try ModelBuilder().build(try JSONParser.parse(data))
+                XCTFail("\(file): built")
+            } catch is SpecError {
+            } catch is JSONParser.SyntaxError {
+            } catch { XCTFail("\(file): unexpected error \(error)") }
+        }
+    }
+
+    func testBoundsNameThePathTheValueAndTheRange() {
+        XCTAssertEqual(buildError(#"{"encoder": {"type": "vit", "depth": 4611686018427387904}}"#),
+                       "encoder.depth: expected an integer in 1…1024, got 4611686018427387904")
+        XCTAssertEqual(buildError(#"{"encoder": {"type": "vit", "img_size": 1000000000000000000}}"#),
+                       "encoder.img_size: expected an integer in 1…8192, got 1000000000000000000")
+        XCTAssertEqual(buildError(#"{"encoder": {"type": "vit", "in_chans": 1000}}"#), "encoder.in_chans: expected an integer in 1…64, got 1000")
+        XCTAssertEqual(buildError(#"{"encoder": {"type": "vit", "embed_dim": 16, "num_heads": 2, "mlp_ratio": 1e308}}"#),
+                       "encoder.mlp_ratio: expected a number in (0, 64.0], got 1e+308")
+        XCTAssertEqual(buildError(#"{"encoder": {"type": "vit", "embed_dim": 16, "num_heads": 2, "mlp_ratio": 0.01}}"#),
+                       "encoder.mlp_ratio: 0.01 × width 16 leaves an MLP without hidden units")
+        XCTAssertEqual(buildError(#"{"encoder": {"type": "vit", "norm_eps": 2}}"#), "encoder.norm_eps: expected a number in 0.0…1.0, got 2.0")
+        XCTAssertEqual(buildError(#"{"encoder": {"type": "vit", "embed_dim": 1000000, "num_heads": 1}}"#),
+                       "encoder: a tensor of shape [3000000, 1000000] exceeds the limit of 2147483648 elements per tensor")
+        XCTAssertEqual(buildError(#"{"encoder": {"type": "vit", "embed_dim": 8192, "depth": 1024, "num_heads": 1}}"#)?
+            .hasPrefix("encoder: the model would have more than 2147483648 parameters"), true)
+        XCTAssertEqual(buildError(#"{"encoder": {"type": "vit", "img_size": 16, "patch_size": 8, "embed_dim": 8, "depth": 1, "num_heads": 2}, "heads": [{"name": "h", "type": "linear", "out_features": 3, "grad_reverse": -1}]}"#),
+                       "heads[0].grad_reverse: expected a number in 0.0…10000.0, got -1.0")
+    }
+
+    func testParameterLimitRefusesBeforeAllocating() {
+        // ViT-Base is 86 M parameters; under a 1 M limit it is refused at the encoder, naming the limit.
+        XCTAssertEqual(buildError(SpecTests.iatSpec, limit: 1 << 20)?.hasPrefix("encoder: the model would have more than 1048576 parameters"), true)
+        XCTAssertNil(buildError(SpecTests.tokenMLPSpec, limit: 1 << 20))
+    }
+
+    func testUnknownFieldsAreFoundBeforeBuilding() {
+        // A 10^12-parameter encoder: reporting the typo must not need building it (nor the budget to refuse it).
+        XCTAssertEqual(buildError(#"{"encoder": {"type": "vit", "embed_dim": 1000000, "num_heads": 1, "depht": 2}}"#),
+                       #"encoder.depht: unknown field (did you mean "depth"?)"#)
+        XCTAssertEqual(buildError(#"{"encoder": {"type": "vit", "embed_dim": 1000000, "num_heads": 1}, "heads": [{"name": "h", "type": "linear", "out_feature": 3}]}"#),
+                       #"heads[0].out_feature: unknown field (did you mean "out_features"?)"#)
+        XCTAssertEqual(buildError(#"{"encoder": {"type": "vit", "embed_dim": 1000000, "num_heads": 1}, "hads": []}"#),
+                       #"hads: unknown field (did you mean "heads"?)"#)
+        let long = String(repeating: "x", count: 10_000)
+        XCTAssertEqual(buildError(#"{"encoder": {"type": "vit", "\#(long)": 2}}"#)?.count ?? 0 < 400, true)
+    }
+
+    func testMaskRatioMustMaskAndKeepAPatch() {
+        let tiny = #""type": "vit", "img_size": 16, "patch_size": 8, "embed_dim": 8, "depth": 1, "num_heads": 2"#
+        let mae = { (ratio: String) in #"{"encoder": {\#(tiny)}, "decoder": {"type": "mae_decoder", "embed_dim": 8, "num_heads": 2}, "mask_ratio": \#(ratio)}"# }
+        XCTAssertEqual(buildError(mae("0")), "mask_ratio: expected a number in (0, 1), got 0.0")
+        XCTAssertEqual(buildError(mae("0.9")), "mask_ratio: 0.9 of 4 patches keeps 0; MAE needs at least one kept and one masked patch")
+        XCTAssertNil(buildError(mae("0.5")))
+        // Found by the spec fuzzer (Fixtures/fuzz/mae_encoder_width_6.json): a precondition trap before.
+        XCTAssertEqual(buildError(#"{"encoder": {"type": "vit", "img_size": 16, "patch_size": 8, "embed_dim": 6, "depth": 1, "num_heads": 2}, "decoder": {"type": "mae_decoder", "embed_dim": 8, "num_heads": 2}}"#),
+                       "encoder.embed_dim: an MAE's sin-cos positions need embed_dim divisible by 4, got 6")
+    }
+
+    func testHeadNamedLikeAnEncoderKeyIsAnError() {
+        let tiny = #""type": "vit", "img_size": 16, "patch_size": 8, "embed_dim": 8, "depth": 1, "num_heads": 2"#
+        XCTAssertEqual(buildError(#"{"encoder": {\#(tiny)}, "heads": [{"name": "norm", "type": "linear", "out_features": 3}]}"#),
+                       #"heads[0].name: head "norm" has the name of an encoder key (blocks, cls_token, norm, patch_embed, pos_embed)"#)
+    }
+
+    func testUnfreezingKeepsFixedPositionTablesFrozen() throws {
+        let spec = #"{"encoder": {"type": "vit", "img_size": 16, "patch_size": 8, "embed_dim": 8, "depth": 1, "num_heads": 2}, "decoder": {"type": "mae_decoder", "embed_dim": 8, "num_heads": 2}}"#
+        let model = try ModelBuilder().build(try JSONParser.parse(spec)).module
+        model.freeze()
+        model.freeze(false)
+        let fixed = model.namedParameters().filter { !$0.tensor.requiresGrad }.map(\.key)
+        XCTAssertEqual(fixed, ["pos_embed", "decoder_pos_embed"])
+    }
+
+    func testJSONRefusesDeepNestingHugeNumbersAndBadSurrogates() {
+        XCTAssertThrowsError(try JSONParser.parse(String(repeating: "[", count: 100_000))) {
+            XCTAssertTrue("\($0)".contains("nesting deeper than 512 levels"), "\($0)")
+        }
+        XCTAssertThrowsError(try JSONParser.parse("[1e999]")) { XCTAssertTrue("\($0)".contains("out of range"), "\($0)") }
+        XCTAssertThrowsError(try JSONParser.parse(#"["\ud800\u0041"]"#)) { XCTAssertTrue("\($0)".contains("unpaired surrogate"), "\($0)") }
+        let key = String(repeating: "k", count: 1_000_000)
+        XCTAssertThrowsError(try JSONParser.parse(#"{"\#(key)": 1, "\#(key)": 2}"#)) {
+            XCTAssertTrue("\($0)".contains("(1000000 characters)") && "\($0)".count < 400, "\("\($0)".prefix(300))")
         }
     }
 }

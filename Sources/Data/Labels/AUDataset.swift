@@ -81,7 +81,8 @@ public struct AUDataset {
                     labels.append(v == 999 ? 0 : 1)
                 }
                 let path = (root as NSString).appendingPathComponent(imagePath)
-                guard FileManager.default.fileExists(atPath: path) else { throw DataError("\(origin): image \(path) not found") }
+                // The path comes from the file: quoted, and cut when long (a 100 MB img_path is no message).
+                guard FileManager.default.fileExists(atPath: path) else { throw DataError("\(origin): image \(JSONValue.quoteForMessage(path)) not found") }
                 let subject: String
                 if case let .string(s)? = value["subject"] { subject = s } else { subject = preset.subject(imagePath) }
                 samples.append(AUSample(path: path, imagePath: imagePath, labels: labels, subject: subject, origin: origin))

@@ -1,4 +1,5 @@
 import Foundation
+import Zoo
 
 /// Unlabelled images for pretraining: every image file under a folder (recursively, sorted), or the
 /// lines of a list file (paths relative to the list's folder unless absolute).
@@ -20,7 +21,7 @@ public enum ImageList {
                 let entry = line.trimmingCharacters(in: .whitespaces)
                 if entry.isEmpty || entry.hasPrefix("#") { continue }
                 let file = entry.hasPrefix("/") ? entry : (base as NSString).appendingPathComponent(entry)
-                guard FileManager.default.fileExists(atPath: file) else { throw DataError("\(path):\(n + 1): image \(file) not found") }
+                guard FileManager.default.fileExists(atPath: file) else { throw DataError("\(path):\(n + 1): image \(JSONValue.quoteForMessage(file)) not found") }
                 files.append(file)
             }
         }

@@ -17,6 +17,9 @@ open class Module {
     public private(set) var ownParameters: [(key: String, tensor: Tensor)] = []
     public private(set) var children: [(key: String, module: Module)] = []
     public private(set) var training = true
+    /// Own parameters that are constants (registered with `trainable: false`, or `fix`ed later, like the
+    /// sin-cos position tables): `freeze(false)` leaves them frozen.
+    public private(set) var fixedKeys: Set<String> = []
 
     public init() {}
 
@@ -25,6 +28,7 @@ open class Module {
     public func parameter(_ key: String, _ tensor: Tensor, trainable: Bool = true) -> Tensor {
         precondition(!ownParameters.contains { $0.key == key }, "parameter \(key) registered twice")
         tensor.requiresGrad = trainable
+        if !trainable { fixedKeys.insert(key) }
         ownParameters.append((key, tensor))
         return tensor
     }
@@ -70,9 +74,17 @@ open class Module {
     }
     public func eval() { train(false) }
 
-    /// Stops (or resumes) gradients for every parameter below this module.
+    /// Makes the own parameter `key` a constant: no gradient, now or after `freeze(false)`.
+    public func fix(_ key: String) {
+        guard let p = ownParameters.first(where: { $0.key == key }) else { preconditionFailure("no parameter \(key) to fix") }
+        p.tensor.requiresGrad = false
+        fixedKeys.insert(key)
+    }
+
+    /// Stops (or resumes) gradients for every parameter below this module; fixed ones stay frozen.
     public func freeze(_ frozen: Bool = true) {
-        for p in parameters() { p.requiresGrad = !frozen }
+        for (key, p) in ownParameters where !fixedKeys.contains(key) { p.requiresGrad = !frozen }
+        for (_, c) in children { c.freeze(frozen) }
     }
 
     public func zeroGrad() {

@@ -8,8 +8,16 @@ public protocol LayerPlugin {
     static var name: String { get }
     /// One line for `zoo list layers`.
     static var summary: String { get }
+    /// The fields this layer reads besides `type`, so a model's spec can be checked for unknown fields
+    /// before anything is built; nil (the default) leaves that to `SpecObject.finish()` after the build.
+    static var fields: [String]? { get }
     /// Builds the module from `spec` (its `type` already read). Unread fields are rejected afterwards.
+    /// A plugin reserves its parameters in `context.budget` before allocating them.
     static func build(_ spec: SpecObject, context: BuildContext) throws -> Module
+}
+
+extension LayerPlugin {
+    public static var fields: [String]? { nil }
 }
 
 /// The two random initialisations FMAE's code uses, so that a model trained from scratch starts where its
@@ -34,10 +42,13 @@ public struct BuildContext {
     public var encoder: (any PatchEncoder)?
     /// How layers initialise weights when their spec does not say (`weight_init`).
     public var initialization: WeightInitialization
+    /// The parameters the model may still allocate, shared by all its layers.
+    public var budget: ParameterBudget
 
     public init(registry: LayerRegistry, generator: Generator, inputDim: Int? = nil, encoder: (any PatchEncoder)? = nil,
-                initialization: WeightInitialization = .timm) {
+                initialization: WeightInitialization = .timm, budget: ParameterBudget = ParameterBudget()) {
         self.registry = registry
+        self.budget = budget
         self.generator = generator
         self.inputDim = inputDim
         self.encoder = encoder
@@ -52,7 +63,7 @@ public struct BuildContext {
 
     /// The input size, or a spec error at `path` when neither the spec nor the context gives one.
     public func requireInputDim(_ spec: SpecObject, key: String) throws -> Int {
-        if spec.has(key) { return try spec.positiveInt(key) }
+        if spec.has(key) { return try spec.positiveInt(key, in: SpecLimits.width) }
         _ = spec.raw(key)
         guard let inputDim else { throw SpecError.missing(path: spec.childPath(key), expected: "a positive integer") }
         return inputDim
@@ -80,6 +91,18 @@ public final class LayerRegistry {
             throw SpecError.unknownType(path: path, name: name, known: plugins.keys.sorted())
         }
         return p
+    }
+
+    /// Checks a layer's JSON object without building it: an object, a known `type`, and (for plugins that
+    /// declare their fields) no field outside `fields` and `extra`.
+    public func checkFields(_ value: JSONValue, path: String, extra: [String] = []) throws {
+        let spec = try SpecObject(value, path: path)
+        let plugin = try plugin(named: try spec.string("type"), path: spec.childPath("type"))
+        guard let fields = plugin.fields else { return }
+        let known = ["type"] + fields + extra
+        for (key, _) in spec.pairs where !known.contains(key) {
+            throw SpecError.unknownField(path: spec.childPath(JSONValue.truncatedForMessage(key)), suggestion: closestMatch(to: key, in: known))
+        }
     }
 
     /// Builds the layer a JSON object describes, dispatching on its `type`.

@@ -17,7 +17,7 @@ public enum SpecError: Error, CustomStringConvertible, Equatable {
         case let .unknownField(path, suggestion):
             return "\(path): unknown field" + (suggestion.map { " (did you mean \"\($0)\"?)" } ?? "")
         case let .unknownType(path, name, known):
-            return "\(path): unknown type \"\(name)\" (known: \(known.joined(separator: ", ")))"
+            return "\(path): unknown type \(JSONValue.quoteForMessage(name)) (known: \(known.joined(separator: ", ")))"
         case let .invalid(path, message): return "\(path): \(message)"
         case let .syntax(file, message): return "\(file): invalid JSON: \(message)"
         }
@@ -37,6 +37,8 @@ public func closestMatch(to word: String, in candidates: [String]) -> String? {
         }
         return previous[b.count]
     }
+    // Names are short; a long word is no typo of one (and would cost its length times each candidate's).
+    guard word.count <= 64 else { return nil }
     let w = Array(word.lowercased())
     let scored = candidates.map { ($0, distance(w, Array($0.lowercased()))) }.min { $0.1 < $1.1 }
     guard let (best, d) = scored, d <= max(2, w.count / 3) else { return nil }

@@ -37,9 +37,13 @@ public final class SpecObject {
 
     public func int(_ key: String, default d: Int) throws -> Int { has(key) && raw(key) != .null ? try int(key) : markRead(key, d) }
 
-    public func positiveInt(_ key: String, default d: Int? = nil) throws -> Int {
+    /// A positive integer, at most `range.upperBound` (a width by default: SpecLimits.width), so that
+    /// sizes multiplied together later cannot overflow.
+    public func positiveInt(_ key: String, default d: Int? = nil, in range: ClosedRange<Int> = SpecLimits.width) throws -> Int {
         let v = try d.map { try int(key, default: $0) } ?? int(key)
-        guard v > 0 else { throw SpecError.invalid(path: childPath(key), message: "expected a positive integer, got \(v)") }
+        guard range.contains(v) else {
+            throw SpecError.invalid(path: childPath(key), message: "expected an integer in \(range.lowerBound)…\(range.upperBound), got \(v)")
+        }
         return v
     }
 
@@ -56,7 +60,15 @@ public final class SpecObject {
 
     /// A number in `range` (a probability, a ratio).
     public func double(_ key: String, default d: Double, in range: ClosedRange<Double>) throws -> Double {
-        let v = try double(key, default: d)
+        try checked(key, try double(key, default: d), in: range)
+    }
+
+    /// A required number in `range`.
+    public func double(_ key: String, in range: ClosedRange<Double>) throws -> Double {
+        try checked(key, try double(key), in: range)
+    }
+
+    private func checked(_ key: String, _ v: Double, in range: ClosedRange<Double>) throws -> Double {
         guard range.contains(v) else {
             throw SpecError.invalid(path: childPath(key), message: "expected a number in \(range.lowerBound)…\(range.upperBound), got \(v)")
         }
@@ -108,7 +120,7 @@ public final class SpecObject {
     public func finish() throws {
         let known = Array(read)
         for (key, _) in pairs where !read.contains(key) {
-            throw SpecError.unknownField(path: childPath(key), suggestion: closestMatch(to: key, in: known))
+            throw SpecError.unknownField(path: childPath(JSONValue.truncatedForMessage(key)), suggestion: closestMatch(to: key, in: known))
         }
     }
 
