@@ -13,7 +13,7 @@ public enum PretrainTask: TaskPlugin {
     public static let name = "pretrain"
     public static let summary = "masked-autoencoder pretraining on a folder or list of face images (FMAE recipe)"
     public static let options: [TaskOption] = StartingWeightsOptions.options(
-        model: "fmae-vit-base-pretrain", modelHelp: "MAE model: catalog name or JSON spec with a decoder",
+        model: "mae-vit-base-patch16", modelHelp: "MAE model: catalog name or JSON spec with a decoder",
         weightsHelp: "continue from this MAE checkpoint (with its decoder) instead of random weights") + [
         TaskOption("data", .path, required: true, help: "folder of images (searched recursively) or a list file, one path per line"),
         TaskOption("skip-bad", .flag, help: "skip unreadable images (counted and reported) instead of stopping"),

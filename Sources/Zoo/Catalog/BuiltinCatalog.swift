@@ -29,6 +29,22 @@ public let builtinCatalogJSON = #"""
       "spec": {"encoder": {"type": "vit", "img_size": 64, "patch_size": 8, "embed_dim": 96, "depth": 4, "num_heads": 3}}
     },
     {
+      "name": "mae-vit-base-patch16",
+      "kind": "architecture",
+      "description": "MAE ViT-B/16 with FMAE's 512-wide, 8-deep decoder, mask 0.75, norm-pix loss: pretraining from scratch",
+      "spec": {"encoder": {"type": "vit", "img_size": 224, "patch_size": 16, "embed_dim": 768, "depth": 12, "num_heads": 12, "global_pool": "none"},
+               "decoder": {"type": "mae_decoder", "embed_dim": 512, "depth": 8, "num_heads": 16, "mlp_ratio": 4.0},
+               "mask_ratio": 0.75, "norm_pix_loss": true}
+    },
+    {
+      "name": "mae-vit-tiny-patch8-64",
+      "kind": "architecture",
+      "description": "vit-tiny-patch8-64 as an MAE (64-wide, 2-deep decoder, mask 0.75, norm-pix loss): the demo's pretraining on 2 cores",
+      "spec": {"encoder": {"type": "vit", "img_size": 64, "patch_size": 8, "embed_dim": 96, "depth": 4, "num_heads": 3, "global_pool": "none"},
+               "decoder": {"type": "mae_decoder", "embed_dim": 64, "depth": 2, "num_heads": 4, "mlp_ratio": 4.0},
+               "mask_ratio": 0.75, "norm_pix_loss": true}
+    },
+    {
       "name": "fmae-vit-small-pretrain",
       "kind": "pretrained",
       "description": "FMAE ViT-S/16 masked autoencoder pretrained on Face9M (encoder + 512-wide decoder)",
