@@ -33,7 +33,7 @@ public enum CheckpointReader {
         var file: TensorFile
         switch try format(of: path) {
         case .safetensors: file = try SafeTensorsReader.read(path: path)
-        case .hdf5: file = try HDF5Reader.read(path: path)
+        case .hdf5: file = try HDF5Isolation.read(path: path)
         case .pytorchZip, .pytorchLegacy: file = try readTorch(path: path, key: key)
         }
         if let key, file.format == .safetensors || file.format == .hdf5 {
