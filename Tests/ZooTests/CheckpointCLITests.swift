@@ -132,4 +132,57 @@ final class CheckpointCLITests: XCTestCase {
         }
         XCTAssertEqual(leftovers.sorted(), ["existing_dir.safetensors", "wrong_name.safetensors", "wrong_shape.safetensors"], "no output files")
     }
+
+    /// Fixtures/fuzz: inputs that once crashed `zoo inspect` / `zoo convert` (SIGILL, SIGSEGV inside
+    /// libhdf5) or were misread. Each now fails with exit 1 and one line naming the file, leaving nothing.
+    func testFuzzReproducersFailCleanlyThroughTheCLI() throws {
+        let folder = Self.checkpoints.appendingPathComponent("fuzz")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0 != "README.md" }.sorted()
+        XCTAssertGreaterThanOrEqual(names.count, 15)
+        for name in names {
+            let file = folder.appendingPathComponent(name).path
+            for arguments in [["inspect", file], ["convert", file, out("o.safetensors")]] {
+                let start = Date()
+                let r = try runZoo(arguments)
+                XCTAssertLessThan(Date().timeIntervalSince(start), 15, "\(arguments)")
+                if name == "st_header_0x80.safetensors" {
+                    // Valid: written by Python safetensors with header length 128.
+                    XCTAssertEqual(r.status, 0, "\(arguments): \(r.stderr)")
+                    if arguments[0] == "convert" {
+                        XCTAssertEqual(try SafeTensorsReader.read(path: out("o.safetensors")).tensors.first?.tensor.floatTensor().scalars, [0, 1, 2])
+                        try FileManager.default.removeItem(atPath: out("o.safetensors"))
+                    }
+                    continue
+                }
+                XCTAssertEqual(r.status, 1, "\(arguments): \(r.stderr)")
+                XCTAssertTrue(r.stderr.hasPrefix("zoo: error: \(file): "), "\(arguments): \(r.stderr)")
+                XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1, "one line: \(r.stderr)")
+            }
+            if name != "st_header_0x80.safetensors" { XCTAssertEqual(leftovers, [], name) }
+        }
+    }
+
+    /// A full disk while writing .h5 (here: a 64 KiB file size limit, so writes fail with EFBIG) used to
+    /// print the error and then crash in libhdf5's exit handler.
+    func testConvertToH5OnAFullDiskFailsCleanly() throws {
+        guard let zoo = zooExecutable else { throw XCTSkip("zoo executable not built next to the tests (run `make test`)") }
+        for limit in [16, 64] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = ["-c", "trap '' XFSZ; ulimit -f \(limit); exec \"$0\" convert \"$1\" \"$2\"",
+                                 zoo.path, checkpoint("vit_avg_iat_zip.pth"), out("full.h5")]
+            let err = Pipe()
+            process.standardError = err
+            process.standardOutput = Pipe()
+            try process.run()
+            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationReason, .exit, e)
+            XCTAssertEqual(process.terminationStatus, 1, e)
+            XCTAssertTrue(e.hasPrefix("zoo: error: \(out("full.h5")): cannot write: "), e)
+            XCTAssertTrue(e.contains("File too large"), e)
+            XCTAssertEqual(e.filter { $0 == "\n" }.count, 1, "one line: \(e)")
+            XCTAssertEqual(leftovers, [], "no output and no temporary file")
+        }
+    }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Everything that can be wrong with a checkpoint file; each message names the file and the problem.
-public enum CheckpointError: Error, CustomStringConvertible, Equatable {
+/// Codable so that a child process can hand its error back unchanged (`HDF5Isolation`).
+public enum CheckpointError: Error, CustomStringConvertible, Equatable, Codable {
     case unreadable(file: String, reason: String)
     case unknownFormat(file: String)
     case malformed(file: String, reason: String)

@@ -7,14 +7,22 @@ public enum CheckpointReader {
     public static let stateDictKeys = ["model", "state_dict", "model_state_dict", "module"]
     /// Wrappers that prefix every key: DistributedDataParallel and torch.compile.
     public static let wrapperPrefixes = ["module.", "_orig_mod."]
+    /// Bytes beyond the file's size that gathering strided views may allocate.
+    static let gatherAllowance = 64 << 20
 
+    /// Sniffs the format from content. Safetensors has no magic number, only an 8-byte header length, so it
+    /// is recognised by a header that parses (length inside the file, a JSON object) and tried before the
+    /// pickle check: a header length whose low byte is 0x80 would otherwise look like a pickle's PROTO
+    /// opcode. A legacy PyTorch file is a pickle: 0x80 and a protocol byte 2…5.
     public static func format(of path: String) throws -> CheckpointFormat {
         let file = try MappedFile(path: path)
         let b = file.bytes
         if b.count >= 4, b.loadLittleEndian(UInt32.self, at: 0) == 0x0403_4B50 { return .pytorchZip }
         if b.count >= 8, b.loadLittleEndian(UInt64.self, at: 0) == 0x0A1A_0A0D_4644_4889 { return .hdf5 }
-        if b.count >= 2, b.base.load(as: UInt8.self) == 0x80 { return .pytorchLegacy }
+        if SafeTensorsReader.hasParsableHeader(b) { return .safetensors }
+        // A damaged safetensors file still gets the safetensors reader's precise complaint.
         if b.count >= 9, b.base.load(fromByteOffset: 8, as: UInt8.self) == UInt8(ascii: "{") { return .safetensors }
+        if TorchCheckpointReader.isPickle(b) { return .pytorchLegacy }
         if b.count < 8 { throw CheckpointError.malformed(file: path, reason: "file is \(b.count) bytes, too short for any checkpoint format") }
         throw CheckpointError.unknownFormat(file: path)
     }
@@ -25,7 +33,7 @@ public enum CheckpointReader {
         var file: TensorFile
         switch try format(of: path) {
         case .safetensors: file = try SafeTensorsReader.read(path: path)
-        case .hdf5: file = try HDF5Reader.read(path: path)
+        case .hdf5: file = try HDF5Isolation.read(path: path)
         case .pytorchZip, .pytorchLegacy: file = try readTorch(path: path, key: key)
         }
         if let key, file.format == .safetensors || file.format == .hdf5 {
@@ -88,9 +96,12 @@ public enum CheckpointReader {
             throw CheckpointError.noStateDict(file: path, keys: ["(top level is \(root.summary(limit: 40)), not a dict)"])
         }
         var tensors: [(name: String, tensor: StoredTensor)] = []
+        // Strided views are gathered into new memory; together they may take the file's size again plus
+        // a little, so a few bytes of pickle cannot ask for terabytes.
+        var copyBudget = checkpoint.fileSize + gatherAllowance
         for (k, v) in stateDict.pairs {
             guard case let .tensor(t) = v, let name = k.stringValue else { continue }
-            tensors.append((name, try t.stored(file: path, name: name)))
+            tensors.append((name, try t.stored(file: path, name: name, copyBudget: &copyBudget)))
         }
         return TensorFile(format: checkpoint.format, tensors: tensors, extras: extras)
     }

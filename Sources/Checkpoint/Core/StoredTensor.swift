@@ -8,14 +8,36 @@ public struct StoredTensor: @unchecked Sendable {
     public var shape: [Int]
     public var bytes: ByteBuffer
 
+    /// Readers check the shape against the file first (`byteCount(of:_:)`); a mismatch here is a bug.
     public init(dtype: DType, shape: [Int], bytes: ByteBuffer) {
-        precondition(bytes.count == shape.reduce(1, *) * dtype.size, "\(bytes.count) bytes for \(dtype) \(shape)")
+        precondition(Self.byteCount(of: dtype, shape) == bytes.count, "\(bytes.count) bytes for \(dtype) \(shape)")
         self.dtype = dtype
         self.shape = shape
         self.bytes = bytes
     }
 
-    public var elementCount: Int { shape.reduce(1, *) }
+    /// Elements in `shape`, or nil when an extent is negative or the product overflows: shapes come from
+    /// files, so they are checked before anything is sized by them.
+    public static func elementCount(of shape: [Int]) -> Int? {
+        var count = 1
+        for extent in shape {
+            guard extent >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            guard !overflow else { return nil }
+            count = product
+        }
+        return count
+    }
+
+    /// Bytes a tensor of this type and shape holds, or nil as for `elementCount(of:)`.
+    public static func byteCount(of dtype: DType, _ shape: [Int]) -> Int? {
+        guard let count = elementCount(of: shape) else { return nil }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.size)
+        return overflow ? nil : bytes
+    }
+
+    /// Valid by construction (the initialiser checked it against the bytes).
+    public var elementCount: Int { bytes.count / dtype.size }
 
     /// The values as a float32 tensor. An aligned float32 tensor shares the file's bytes (no copy);
     /// anything else is converted into new storage.

@@ -10,7 +10,14 @@ enum HDF5Library {
 
     /// `H5open` once: it fills the predefined type and property-list ids (`H5T_IEEE_F32LE_g`, …)
     /// that the C headers reach through macros Swift cannot import.
-    private static let opened: Bool = H5open() >= 0
+    ///
+    /// `H5dont_atexit` first: libhdf5's exit handler closes every id still open, and a file whose close
+    /// already failed (a full disk while flushing) is left half torn down, so the handler would crash the
+    /// process after zoo has reported the error. zoo closes every id itself, so the handler has nothing to do.
+    private static let opened: Bool = {
+        _ = H5dont_atexit()
+        return H5open() >= 0
+    }()
 
     static func withLock<T>(_ body: () throws -> T) throws -> T {
         lock.lock()
@@ -35,6 +42,8 @@ enum HDF5Library {
             }, list)
         }
         H5Eclear2(hid_t(H5E_DEFAULT))
+        // Some descriptions carry ctime()'s newline; errors are one line.
+        descriptions = descriptions.map { $0.split(whereSeparator: \.isNewline).joined(separator: " ") }
         guard let outer = descriptions.first else { return "libhdf5 reported no details" }
         guard let inner = descriptions.last, inner != outer else { return outer }
         return "\(outer) (\(inner))"

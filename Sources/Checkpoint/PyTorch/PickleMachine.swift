@@ -69,24 +69,98 @@ struct PickleMachine {
 
     // MARK: Running
 
+    /// How deeply values may nest (lists in dicts in tuples …, and open MARKs). Releasing a value tree and
+    /// walking it recurse once a level, so a pickle of a few bytes a level could otherwise overflow the
+    /// stack; PyTorch checkpoints nest a dozen levels at most. (Python's own limit is 1,000.)
+    static let maximumNesting = 1_000
+
+    /// A stack or memo entry: the value and how deeply it nests (0 for scalars). Tuples and sets cannot
+    /// change, so their nesting is recorded here; lists, dicts and objects can, so theirs is kept in the
+    /// object and read from there.
+    private struct Slot {
+        var value: PickleValue
+        var nesting: Int = 0
+
+        var currentNesting: Int {
+            switch value {
+            case let .list(l): return l.nesting
+            case let .dict(d): return d.nesting
+            case let .object(o): return o.nesting
+            default: return nesting
+            }
+        }
+    }
+
+    /// Nesting of a container holding `children`; lists, dicts and objects among them are marked as
+    /// contained from now on.
+    private func contain(_ children: [Slot]) throws -> Int {
+        var deepest = 0
+        for child in children {
+            deepest = max(deepest, child.currentNesting)
+            switch child.value {
+            case let .list(l): l.isContained = true
+            case let .dict(d): d.isContained = true
+            case let .object(o): o.isContained = true
+            default: break
+            }
+        }
+        guard deepest < Self.maximumNesting else { throw fail("values nest deeper than \(Self.maximumNesting) levels") }
+        return deepest + 1
+    }
+
+    /// Records that `children` were added to a list, dict or object. One that already sits inside another
+    /// value may not grow deeper (its container's recorded nesting would go stale); `torch.save` fills
+    /// every container before it places it, so only cycles and crafted files do that.
+    private func grow(_ nesting: inout Int, isContained: Bool, adding children: [Slot]) throws {
+        let needed = try contain(children)
+        guard needed > nesting else { return }
+        guard !isContained else { throw fail("a list, dict or object grows deeper after being placed in another (a cycle?)") }
+        nesting = needed
+    }
+
+    private func grow(_ target: PickleValue, adding children: [Slot]) throws {
+        switch target {
+        case let .list(l): try grow(&l.nesting, isContained: l.isContained, adding: children)
+        case let .dict(d): try grow(&d.nesting, isContained: d.isContained, adding: children)
+        case let .object(o): try grow(&o.nesting, isContained: o.isContained, adding: children)
+        default: break
+        }
+    }
+
     /// Runs one pickle to its STOP and returns the value.
     mutating func load() throws -> PickleValue {
-        var stack: [PickleValue] = []
+        var stack: [Slot] = []
         var marks: [Int] = []
-        var memo: [Int: PickleValue] = [:]
+        var memo: [Int: Slot] = [:]
 
-        func pop() throws -> PickleValue {
+        func push(_ value: PickleValue, nesting: Int = 0) { stack.append(Slot(value: value, nesting: nesting)) }
+        func pop() throws -> Slot {
             guard let v = stack.popLast() else { throw fail("stack underflow") }
             return v
         }
-        func popMark() throws -> [PickleValue] {
+        func popMark() throws -> [Slot] {
             guard let m = marks.popLast(), m <= stack.count else { throw fail("MARK missing") }
             defer { stack.removeSubrange(m...) }
             return Array(stack[m...])
         }
-        func top() throws -> PickleValue {
+        func top() throws -> Slot {
             guard let v = stack.last else { throw fail("stack underflow") }
             return v
+        }
+        /// A tuple of `items`, or a new list, dict or object holding them.
+        func pushTuple(_ items: [Slot]) throws { push(.tuple(items.map(\.value)), nesting: try contain(items)) }
+        /// REDUCE and friends: what the call builds nests no deeper than its arguments did.
+        func pushCall(_ callee: Slot, _ arguments: Slot) throws {
+            guard case let .tuple(args) = arguments.value else { throw fail("call arguments are not a tuple") }
+            let nesting = try contain([arguments])
+            let result = try call(callee.value, args)
+            switch result {
+            case let .list(l): l.nesting = max(l.nesting, nesting)
+            case let .dict(d): d.nesting = max(d.nesting, nesting)
+            case let .object(o): o.nesting = max(o.nesting, nesting)
+            default: break
+            }
+            push(result, nesting: nesting)
         }
 
         while true {
@@ -94,102 +168,116 @@ struct PickleMachine {
             switch opcode {
             case 0x80: _ = try byte()                                   // PROTO
             case 0x95: _ = try uint(8)                                  // FRAME (frames are contiguous)
-            case 0x2E: return try pop()                                 // STOP
-            case 0x28: marks.append(stack.count)                        // MARK
+            case 0x2E: return try pop().value                           // STOP
+            case 0x28:                                                  // MARK
+                guard marks.count < Self.maximumNesting else { throw fail("MARKs nest deeper than \(Self.maximumNesting) levels") }
+                marks.append(stack.count)
             case 0x30: _ = try pop()                                    // POP
             case 0x31: _ = try popMark()                                // POP_MARK
             case 0x32: stack.append(try top())                          // DUP
-            case 0x4E: stack.append(.none)                              // NONE
-            case 0x88: stack.append(.bool(true))                        // NEWTRUE
-            case 0x89: stack.append(.bool(false))                       // NEWFALSE
-            case 0x4B: stack.append(.int(try uint(1)))                  // BININT1
-            case 0x4D: stack.append(.int(try uint(2)))                  // BININT2
-            case 0x4A: stack.append(.int(Int(Int32(truncatingIfNeeded: try uint(4)))))  // BININT
-            case 0x8A: stack.append(Self.long(try bytes(try uint(1))))  // LONG1
-            case 0x8B: stack.append(Self.long(try bytes(try uint(4))))  // LONG4
+            case 0x4E: push(.none)                                      // NONE
+            case 0x88: push(.bool(true))                                // NEWTRUE
+            case 0x89: push(.bool(false))                               // NEWFALSE
+            case 0x4B: push(.int(try uint(1)))                          // BININT1
+            case 0x4D: push(.int(try uint(2)))                          // BININT2
+            case 0x4A: push(.int(Int(Int32(truncatingIfNeeded: try uint(4)))))  // BININT
+            case 0x8A: push(Self.long(try bytes(try uint(1))))          // LONG1
+            case 0x8B: push(Self.long(try bytes(try uint(4))))          // LONG4
             case 0x49:                                                  // INT (text)
                 let text = try line()
-                if text == "01" { stack.append(.bool(true)) } else if text == "00" { stack.append(.bool(false)) } else {
-                    guard let v = Int(text) else { throw fail("bad INT \(text)") }
-                    stack.append(.int(v))
+                if text == "01" { push(.bool(true)) } else if text == "00" { push(.bool(false)) } else {
+                    guard let v = Int(text) else { throw fail("bad INT \(text.prefix(40))") }
+                    push(.int(v))
                 }
             case 0x4C:                                                  // LONG (text)
                 let text = try line()
-                guard let v = Int(text.hasSuffix("L") ? String(text.dropLast()) : text) else { throw fail("LONG \(text) too large") }
-                stack.append(.int(v))
+                guard let v = Int(text.hasSuffix("L") ? String(text.dropLast()) : text) else { throw fail("LONG \(text.prefix(40)) too large") }
+                push(.int(v))
             case 0x47:                                                  // BINFLOAT (big-endian)
                 var v: UInt64 = 0
                 for b in try bytes(8) { v = v << 8 | UInt64(b) }
-                stack.append(.float(Double(bitPattern: v)))
+                push(.float(Double(bitPattern: v)))
             case 0x46:                                                  // FLOAT (text)
                 guard let v = Double(try line()) else { throw fail("bad FLOAT") }
-                stack.append(.float(v))
-            case 0x58: stack.append(.string(try utf8(try uint(4))))    // BINUNICODE
-            case 0x8C: stack.append(.string(try utf8(try uint(1))))    // SHORT_BINUNICODE
-            case 0x8D: stack.append(.string(try utf8(try uint(8))))    // BINUNICODE8
-            case 0x56: stack.append(.string(try line()))               // UNICODE (raw-unicode-escape; ASCII here)
-            case 0x54: stack.append(.string(String(decoding: try bytes(try uint(4)), as: UTF8.self)))  // BINSTRING
-            case 0x55: stack.append(.string(String(decoding: try bytes(try uint(1)), as: UTF8.self)))  // SHORT_BINSTRING
+                push(.float(v))
+            case 0x58: push(.string(try utf8(try uint(4))))            // BINUNICODE
+            case 0x8C: push(.string(try utf8(try uint(1))))            // SHORT_BINUNICODE
+            case 0x8D: push(.string(try utf8(try uint(8))))            // BINUNICODE8
+            case 0x56: push(.string(try line()))                       // UNICODE (raw-unicode-escape; ASCII here)
+            case 0x54: push(.string(String(decoding: try bytes(try uint(4)), as: UTF8.self)))  // BINSTRING
+            case 0x55: push(.string(String(decoding: try bytes(try uint(1)), as: UTF8.self)))  // SHORT_BINSTRING
             case 0x53:                                                  // STRING (quoted text)
                 var text = try line()
                 if text.count >= 2, let f = text.first, f == "'" || f == "\"" { text = String(text.dropFirst().dropLast()) }
-                stack.append(.string(text))
-            case 0x42: stack.append(.bytes(try bytes(try uint(4))))    // BINBYTES
-            case 0x43: stack.append(.bytes(try bytes(try uint(1))))    // SHORT_BINBYTES
-            case 0x8E: stack.append(.bytes(try bytes(try uint(8))))    // BINBYTES8
-            case 0x96: stack.append(.bytes(try bytes(try uint(8))))    // BYTEARRAY8
-            case 0x29: stack.append(.tuple([]))                         // EMPTY_TUPLE
-            case 0x74: stack.append(.tuple(try popMark()))              // TUPLE
-            case 0x85: stack.append(.tuple([try pop()]))                // TUPLE1
-            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b]))          // TUPLE2
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c]))  // TUPLE3
-            case 0x5D: stack.append(.list(PickleList()))                // EMPTY_LIST
-            case 0x6C: stack.append(.list(PickleList(try popMark())))   // LIST
+                push(.string(text))
+            case 0x42: push(.bytes(try bytes(try uint(4))))            // BINBYTES
+            case 0x43: push(.bytes(try bytes(try uint(1))))            // SHORT_BINBYTES
+            case 0x8E: push(.bytes(try bytes(try uint(8))))            // BINBYTES8
+            case 0x96: push(.bytes(try bytes(try uint(8))))            // BYTEARRAY8
+            case 0x29: push(.tuple([]), nesting: 1)                     // EMPTY_TUPLE
+            case 0x74: try pushTuple(try popMark())                     // TUPLE
+            case 0x85: try pushTuple([try pop()])                       // TUPLE1
+            case 0x86: let b = try pop(), a = try pop(); try pushTuple([a, b])          // TUPLE2
+            case 0x87: let c = try pop(), b = try pop(), a = try pop(); try pushTuple([a, b, c])  // TUPLE3
+            case 0x5D: push(.list(PickleList()))                        // EMPTY_LIST
+            case 0x6C:                                                  // LIST
+                let items = try popMark()
+                let l = PickleList(items.map(\.value))
+                l.nesting = try contain(items)
+                push(.list(l))
             case 0x61:                                                  // APPEND
                 let v = try pop()
-                guard case let .list(l) = try top() else { throw fail("APPEND to a non-list") }
-                l.items.append(v)
+                guard case let .list(l) = try top().value else { throw fail("APPEND to a non-list") }
+                try grow(.list(l), adding: [v])
+                l.items.append(v.value)
             case 0x65:                                                  // APPENDS
                 let items = try popMark()
-                guard case let .list(l) = try top() else { throw fail("APPENDS to a non-list") }
-                l.items += items
-            case 0x7D: stack.append(.dict(PickleDict()))                // EMPTY_DICT
+                guard case let .list(l) = try top().value else { throw fail("APPENDS to a non-list") }
+                try grow(.list(l), adding: items)
+                l.items += items.map(\.value)
+            case 0x7D: push(.dict(PickleDict()))                        // EMPTY_DICT
             case 0x64:                                                  // DICT
                 let items = try popMark()
                 let d = PickleDict()
-                for i in stride(from: 0, to: items.count - 1, by: 2) { d.set(items[i], items[i + 1]) }
-                stack.append(.dict(d))
+                d.nesting = try contain(items)
+                for i in stride(from: 0, to: items.count - 1, by: 2) { d.set(items[i].value, items[i + 1].value) }
+                push(.dict(d))
             case 0x73:                                                  // SETITEM
                 let v = try pop(), k = try pop()
-                try setItems([k, v], on: try top())
+                try setItems([k, v], on: try top().value)
             case 0x75:                                                  // SETITEMS
                 let items = try popMark()
-                try setItems(items, on: try top())
-            case 0x8F: stack.append(.set([]))                           // EMPTY_SET
+                try setItems(items, on: try top().value)
+            case 0x8F: push(.set([]), nesting: 1)                       // EMPTY_SET
             case 0x90:                                                  // ADDITEMS
                 let items = try popMark()
-                guard case let .set(existing) = try pop() else { throw fail("ADDITEMS to a non-set") }
-                stack.append(.set(existing + items))
-            case 0x91: stack.append(.set(try popMark()))                // FROZENSET
+                let existing = try pop()
+                guard case let .set(values) = existing.value else { throw fail("ADDITEMS to a non-set") }
+                push(.set(values + items.map(\.value)), nesting: max(existing.nesting, try contain(items)))
+            case 0x91:                                                  // FROZENSET
+                let items = try popMark()
+                push(.set(items.map(\.value)), nesting: try contain(items))
             case 0x63:                                                  // GLOBAL
                 let module = try line(), name = try line()
-                stack.append(try global(module, name))
+                push(try global(module, name))
             case 0x93:                                                  // STACK_GLOBAL
-                guard case let .string(name) = try pop(), case let .string(module) = try pop() else { throw fail("STACK_GLOBAL needs strings") }
-                stack.append(try global(module, name))
-            case 0x52:                                                  // REDUCE
-                guard case let .tuple(args) = try pop() else { throw fail("REDUCE arguments are not a tuple") }
-                stack.append(try call(try pop(), args))
-            case 0x81:                                                  // NEWOBJ
-                guard case let .tuple(args) = try pop() else { throw fail("NEWOBJ arguments are not a tuple") }
-                stack.append(try call(try pop(), args))
+                guard case let .string(name) = try pop().value, case let .string(module) = try pop().value else {
+                    throw fail("STACK_GLOBAL needs strings")
+                }
+                push(try global(module, name))
+            case 0x52, 0x81:                                            // REDUCE, NEWOBJ
+                let arguments = try pop()
+                try pushCall(try pop(), arguments)
             case 0x92:                                                  // NEWOBJ_EX
                 _ = try pop()  // kwargs
-                guard case let .tuple(args) = try pop() else { throw fail("NEWOBJ_EX arguments are not a tuple") }
-                stack.append(try call(try pop(), args))
+                let arguments = try pop()
+                try pushCall(try pop(), arguments)
             case 0x62:                                                  // BUILD
                 let state = try pop()
-                if case let .object(o) = try top() { o.state = state }
+                if case let .object(o) = try top().value {
+                    try grow(.object(o), adding: [state])
+                    o.state = state.value
+                }
                 // BUILD on tensors (hooks, Parameter state) or dicts changes nothing zoo reads.
             case 0x71: memo[try uint(1)] = try top()                    // BINPUT
             case 0x72: memo[try uint(4)] = try top()                    // LONG_BINPUT
@@ -207,21 +295,22 @@ struct PickleMachine {
                 }
                 guard let v = memo[i] else { throw fail("memo entry \(i) is missing") }
                 stack.append(v)
-            case 0x51: stack.append(try hooks.persistentLoad(try pop()))  // BINPERSID
-            case 0x50: stack.append(try hooks.persistentLoad(.string(try line())))  // PERSID
+            case 0x51: push(try hooks.persistentLoad(try pop().value))  // BINPERSID
+            case 0x50: push(try hooks.persistentLoad(.string(try line())))  // PERSID
             default:
                 throw fail(String(format: "opcode 0x%02x at byte %d is not supported", opcode, position - 1))
             }
         }
     }
 
-    private func setItems(_ items: [PickleValue], on target: PickleValue) throws {
+    private func setItems(_ items: [Slot], on target: PickleValue) throws {
         guard case let .dict(d) = target else {
             // SETITEMS on an opaque object (e.g. a dict subclass) adds nothing zoo needs.
             if case .object = target { return }
             throw fail("SETITEM on a non-dict")
         }
-        for i in stride(from: 0, to: items.count - 1, by: 2) { d.set(items[i], items[i + 1]) }
+        try grow(target, adding: items)
+        for i in stride(from: 0, to: items.count - 1, by: 2) { d.set(items[i].value, items[i + 1].value) }
     }
 
     /// Python's little-endian two's-complement LONG encoding.

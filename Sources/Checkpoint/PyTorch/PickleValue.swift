@@ -25,38 +25,67 @@ public indirect enum PickleValue {
 
     /// Short readable text, for `zoo inspect` and messages.
     public func summary(limit: Int = 200) -> String {
-        let text = render(depth: 0)
-        return text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
+        // Rendering stops once the text is long enough: memoised values can be shared so widely that the
+        // full text would be astronomically long.
+        var text = ""
+        let complete = render(into: &text, depth: 0, budget: 4 * limit + 16)
+        return !complete || text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
     }
 
-    private func render(depth: Int) -> String {
-        if depth > 4 { return "…" }
+    /// Appends this value's text to `out`; false once `out` has grown past `budget` UTF-8 bytes.
+    private func render(into out: inout String, depth: Int, budget: Int) -> Bool {
+        guard out.utf8.count <= budget else { return false }
+        if depth > 4 { out += "…"; return true }
+        func items(_ values: [PickleValue], _ open: String, _ close: String) -> Bool {
+            out += open
+            for (i, v) in values.enumerated() {
+                if i > 0 { out += ", " }
+                guard v.render(into: &out, depth: depth + 1, budget: budget) else { return false }
+            }
+            out += close
+            return true
+        }
         switch self {
-        case .none: return "None"
-        case let .bool(b): return b ? "True" : "False"
-        case let .int(i): return String(i)
-        case .bigInt: return "<big int>"
-        case let .float(d): return String(d)
-        case let .string(s): return "'\(s)'"
-        case let .bytes(b): return "b<\(b.count) bytes>"
-        case let .tuple(items): return "(" + items.map { $0.render(depth: depth + 1) }.joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
-        case let .list(l): return "[" + l.items.map { $0.render(depth: depth + 1) }.joined(separator: ", ") + "]"
-        case let .set(items): return "{" + items.map { $0.render(depth: depth + 1) }.joined(separator: ", ") + "}"
+        case .none: out += "None"
+        case let .bool(b): out += b ? "True" : "False"
+        case let .int(i): out += String(i)
+        case .bigInt: out += "<big int>"
+        case let .float(d): out += String(d)
+        case let .string(s): out += "'\(s.utf8.count > budget ? String(s.prefix(budget)) : s)'"
+        case let .bytes(b): out += "b<\(b.count) bytes>"
+        case let .tuple(values): return items(values, "(", values.count == 1 ? ",)" : ")")
+        case let .list(l): return items(l.items, "[", "]")
+        case let .set(values): return items(values, "{", "}")
         case let .dict(d):
-            return "{" + d.pairs.map { "\($0.key.render(depth: depth + 1)): \($0.value.render(depth: depth + 1))" }.joined(separator: ", ") + "}"
-        case let .global(m, n): return "\(m).\(n)"
+            out += "{"
+            for (i, pair) in d.pairs.enumerated() {
+                if i > 0 { out += ", " }
+                guard pair.key.render(into: &out, depth: depth + 1, budget: budget) else { return false }
+                out += ": "
+                guard pair.value.render(into: &out, depth: depth + 1, budget: budget) else { return false }
+            }
+            out += "}"
+        case let .global(m, n): out += "\(m).\(n)"
         case let .object(o):
             // argparse.Namespace and friends: show the fields set by BUILD.
             if case let .dict(state)? = o.state, o.arguments.isEmpty {
-                return "\(o.callee.name)(" + state.pairs.map { pair in
-                    let key: String = { if case let .string(s) = pair.key { return s } else { return pair.key.render(depth: depth + 1) } }()
-                    return "\(key)=\(pair.value.render(depth: depth + 1))"
-                }.joined(separator: ", ") + ")"
+                out += "\(o.callee.name)("
+                for (i, pair) in state.pairs.enumerated() {
+                    if i > 0 { out += ", " }
+                    if case let .string(s) = pair.key { out += s } else {
+                        guard pair.key.render(into: &out, depth: depth + 1, budget: budget) else { return false }
+                    }
+                    out += "="
+                    guard pair.value.render(into: &out, depth: depth + 1, budget: budget) else { return false }
+                }
+                out += ")"
+            } else {
+                return items(o.arguments, "\(o.callee.module).\(o.callee.name)(", ")")
             }
-            return "\(o.callee.module).\(o.callee.name)(" + o.arguments.map { $0.render(depth: depth + 1) }.joined(separator: ", ") + ")"
-        case let .storage(s): return "<storage \(s.dtype.rawValue) \(s.key)>"
-        case let .tensor(t): return "tensor(\(t.dtype.rawValue), \(t.shape))"
+        case let .storage(s): out += "<storage \(s.dtype.rawValue) \(s.key)>"
+        case let .tensor(t): out += "tensor(\(t.dtype.rawValue), \(t.shape))"
         }
+        return out.utf8.count <= budget
     }
 
     public var stringValue: String? { if case let .string(s) = self { return s } else { return nil } }
@@ -73,6 +102,9 @@ public indirect enum PickleValue {
 /// A list with reference semantics (APPEND mutates what the memo refers to).
 public final class PickleList {
     public var items: [PickleValue]
+    /// The pickle machine's record of how deeply this list nests, and whether another value holds it.
+    var nesting = 1
+    var isContained = false
     init(_ items: [PickleValue] = []) { self.items = items }
 }
 
@@ -80,6 +112,9 @@ public final class PickleList {
 public final class PickleDict {
     public private(set) var pairs: [(key: PickleValue, value: PickleValue)] = []
     private var stringIndex: [String: Int] = [:]
+    /// As for PickleList.
+    var nesting = 1
+    var isContained = false
 
     init() {}
 
@@ -99,6 +134,9 @@ public final class PickleObject {
     public let callee: (module: String, name: String)
     public let arguments: [PickleValue]
     public var state: PickleValue?
+    /// As for PickleList.
+    var nesting = 1
+    var isContained = false
     init(callee: (module: String, name: String), arguments: [PickleValue]) {
         self.callee = callee
         self.arguments = arguments

@@ -8,6 +8,19 @@ public enum SafeTensorsReader {
     /// The reference implementation's limit on the header size.
     public static let maximumHeaderLength = 100_000_000
 
+    /// Whether `buffer` starts like a safetensors file: a header length that fits the file and the
+    /// limit, and a header that parses as a JSON object. (The tensors themselves are checked by `read`.)
+    public static func hasParsableHeader(_ buffer: ByteBuffer) -> Bool {
+        guard buffer.count >= 8 else { return false }
+        let declared = buffer.loadLittleEndian(UInt64.self, at: 0)
+        guard declared >= 2, declared <= UInt64(maximumHeaderLength), declared <= UInt64(buffer.count - 8) else { return false }
+        let header = buffer[8..<(8 + Int(declared))]
+        guard header.base.load(as: UInt8.self) == UInt8(ascii: "{"),
+              let text = String(validating: header.raw, as: UTF8.self),
+              case .object? = try? JSONParser.parse(text) else { return false }
+        return true
+    }
+
     public static func read(path: String) throws -> TensorFile {
         let file = try MappedFile(path: path)
         return try read(file.bytes, file: path)

@@ -7,11 +7,40 @@ import JSON
 public enum SafeTensorsWriter {
     public static func write(_ tensors: [(name: String, tensor: StoredTensor)], metadata: [(key: String, value: String)] = [],
                              to path: String) throws {
+        let (header, ordered) = try layout(tensors, metadata, keepingOrder: false, file: path)
+        try writeAtomically(to: path) { temporary in
+            guard let out = FileHandleWriter(path: temporary) else {
+                throw CheckpointError.cannotWrite(file: path, reason: String(cString: strerror(errno)))
+            }
+            defer { out.close() }
+            try write(header, ordered, to: out, file: path)
+        }
+    }
+
+    /// Writes a safetensors stream to an open descriptor (a pipe), tensors in the order given, so that the
+    /// reader gives them back in that order; `name` stands for the stream in errors.
+    static func write(_ tensors: [(name: String, tensor: StoredTensor)], metadata: [(key: String, value: String)],
+                      toDescriptor descriptor: Int32, name: String) throws {
+        let (header, ordered) = try layout(tensors, metadata, keepingOrder: true, file: name)
+        try write(header, ordered, to: FileHandleWriter(descriptor: descriptor), file: name)
+    }
+
+    private static func write(_ header: [UInt8], _ ordered: [(name: String, tensor: StoredTensor)], to out: FileHandleWriter,
+                              file: String) throws {
+        var length = UInt64(header.count).littleEndian
+        try withUnsafeBytes(of: &length) { try out.write($0, file: file) }
+        try header.withUnsafeBytes { try out.write($0, file: file) }
+        for (_, t) in ordered { try out.write(t.bytes, file: file) }
+    }
+
+    /// The padded header and the tensors in data order.
+    private static func layout(_ tensors: [(name: String, tensor: StoredTensor)], _ metadata: [(key: String, value: String)],
+                               keepingOrder: Bool, file path: String) throws -> ([UInt8], [(name: String, tensor: StoredTensor)]) {
         var seen = Set<String>()
         for (name, _) in tensors where !seen.insert(name).inserted {
             throw CheckpointError.cannotWrite(file: path, reason: "duplicate tensor name \(name)")
         }
-        let ordered = tensors.enumerated().sorted { a, b in
+        let ordered = keepingOrder ? tensors : tensors.enumerated().sorted { a, b in
             a.element.tensor.dtype.size != b.element.tensor.dtype.size
                 ? a.element.tensor.dtype.size > b.element.tensor.dtype.size : a.offset < b.offset
         }.map(\.element)
@@ -28,17 +57,7 @@ public enum SafeTensorsWriter {
         }
         var header = Array(JSONValue.object(entries).serialized().utf8)
         while header.count % 8 != 0 { header.append(0x20) }
-
-        try writeAtomically(to: path) { temporary in
-            guard let out = FileHandleWriter(path: temporary) else {
-                throw CheckpointError.cannotWrite(file: path, reason: String(cString: strerror(errno)))
-            }
-            defer { out.close() }
-            var length = UInt64(header.count).littleEndian
-            try withUnsafeBytes(of: &length) { try out.write($0, file: path) }
-            try header.withUnsafeBytes { try out.write($0, file: path) }
-            for (_, t) in ordered { try out.write(t.bytes, file: path) }
-        }
+        return (header, ordered)
     }
 }
 
@@ -51,6 +70,9 @@ final class FileHandleWriter {
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         if fd < 0 { return nil }
     }
+
+    /// Writes to a descriptor someone else owns and closes.
+    init(descriptor: Int32) { fd = descriptor }
 
     func write(_ bytes: UnsafeRawBufferPointer, file: String) throws {
         var done = 0
