@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "JSON"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Data", "Zoo", "Layers", "Tensors", "TensorTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "TasksTests", dependencies: [
-            "Tasks", "Training", "Data", "Images", "Metrics", "SyntheticFaces", "Zoo", "Layers", "Tensors", "TensorTesting",
+            "Tasks", "Training", "Data", "Images", "Metrics", "SyntheticFaces", "Reports", "Zoo", "Layers", "Tensors", "TensorTesting",
         ]),
         .testTarget(name: "ZooTests", dependencies: [
             "Zoo", "Layers", "Tasks", "Training", "Data", "Images", "Checkpoint", "Tensors", "TensorTesting",

@@ -67,6 +67,18 @@ public struct MultiLabelScores: Equatable, Sendable {
         counts(threshold: threshold).map(\.f1)
     }
 
+    /// Each label's F1 when every sample is called positive: 2p / (1 + p) for a positive rate p (0 when
+    /// nothing is positive). A threshold that labels almost everything positive scores about this, so an
+    /// F1 is only worth something above it.
+    public func allPositiveF1Scores() -> [Double] {
+        f1Scores(threshold: -.infinity)
+    }
+
+    /// The share of all N·K predictions with `score >= threshold`.
+    public func positiveFraction(threshold: Float) -> Double {
+        scores.isEmpty ? 0 : Double(scores.lazy.filter { $0 >= threshold }.count) / Double(scores.count)
+    }
+
     /// The unweighted mean of the K per-label F1 scores (sklearn `f1_score(average="macro")` over labels, which
     /// is FMAE's "mean F1 over AUs"). With no samples every F1 is 0, so this is 0.
     public func meanF1(threshold: Float = 0.5) -> Double {

@@ -9,6 +9,8 @@ public struct RunFolder {
     public var checkpoint: CheckpointFolder { CheckpointFolder(runPath: path) }
     public var checkpointFolder: String { checkpoint.path }
     var metricsFile: String { path + "/metrics.jsonl" }
+    /// The run's TensorBoard event file, opened at the first metrics line (shared by copies of this folder).
+    private let events = ScalarEvents()
 
     /// The folder at `path`, created when missing (its contents are left as they are).
     public init(path: String) throws {
@@ -101,6 +103,7 @@ public struct RunFolder {
             handle.write(line)
         }
         TestKillPoint.reach("metrics-appended")
+        try events.add(values, kind: kind, epoch: epoch, folder: path)
     }
 
     /// Keeps the metrics of the first `epochs` epochs: a resumed run repeats what came after its
@@ -160,5 +163,24 @@ public enum RunFolderError: Error, CustomStringConvertible {
             return "\(path): --resume needs the options the run was started with; these differ:\n  " + differences.joined(separator: "\n  ")
                 + "\n(start a new run with another --out, or --overwrite this one, to change them; `zoo run \(task) --config \(path)/options.json --resume` repeats the recorded ones)"
         }
+    }
+}
+
+/// The metrics lines as TensorBoard scalars, one event per line, step = epoch. Tags group by what was
+/// measured: `train_loss` → `train/loss`, `test_mean_auc` → `test/mean_auc`, an evaluation's
+/// `id_probe_accuracy` → `evaluation/id_probe_accuracy`.
+final class ScalarEvents {
+    private var writer: TensorBoardWriter?
+
+    func add(_ values: [String: Double], kind: String, epoch: Int, folder: String) throws {
+        if writer == nil { writer = try TensorBoardWriter(folder: folder) }
+        try writer?.add(values.sorted { $0.key < $1.key }.map { (Self.tag($0.key, kind: kind), $0.value) }, step: epoch)
+    }
+
+    static func tag(_ key: String, kind: String) -> String {
+        for prefix in ["train", "test", "val"] where key.hasPrefix(prefix + "_") {
+            return prefix + "/" + key.dropFirst(prefix.count + 1)
+        }
+        return key == "lr" ? "train/lr" : kind + "/" + key
     }
 }

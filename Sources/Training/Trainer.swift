@@ -137,6 +137,7 @@ public final class Trainer {
             partial = PartialEpoch()
             if let evaluate { for (k, v) in try evaluate(epoch) { line[k] = v } }
             try run.appendMetrics(epoch: epoch, line)
+            log(EpochLine.format(epoch: epoch, of: options.epochs, line))
             let signal = signals?.received
             if epoch % options.saveEvery == 0 || epoch == options.epochs || signal != nil { try saveCheckpoint() }
             if let signal, epoch < options.epochs { throw interrupted(by: signal, batches: perEpoch) }

@@ -276,3 +276,18 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(ConfusionMatrix(scores: [], truth: [], classCount: 7), matrix)
     }
 }
+
+/// The all-positive floor of F1 and the share of predictions called positive, by hand.
+final class AllPositiveTests: XCTestCase {
+    func testAllPositiveF1IsTwoPOverOnePlusP() {
+        // Two labels over four samples: label 0 has 1 positive (p = 1/4), label 1 none.
+        let scores = MultiLabelScores(scores: [0.9, 0.1, 0.2, 0.3, 0.4, 0.6, 0.05, 0.7],
+                                      labels: [1, 0, 0, 0, 0, 0, 0, 0], labelCount: 2)
+        let f1 = scores.allPositiveF1Scores()
+        XCTAssertEqual(f1[0], 2 * 0.25 / 1.25, accuracy: 1e-12)  // precision 1/4, recall 1: 0.4
+        XCTAssertEqual(f1[1], 0, "no positives: every call is a false positive, F1 0")
+        XCTAssertEqual(scores.positiveFraction(threshold: 0.5), 3.0 / 8)
+        XCTAssertEqual(scores.positiveFraction(threshold: 0.0), 1)
+        XCTAssertEqual(MultiLabelScores(scores: [], labels: [], labelCount: 1).positiveFraction(threshold: 0.5), 0)
+    }
+}

@@ -156,7 +156,7 @@ final class RunSafetyCLITests: XCTestCase {
                       wrong.stderr)
         let noValidation = try runZoo(["run", "eval", "--run", run, "--data", data + "/test.jsonl"])
         XCTAssertEqual(noValidation.status, 0, noValidation.stderr)
-        XCTAssertTrue(noValidation.stdout.contains("(threshold 0.50: no validation subjects to choose one on)"), noValidation.stdout)
+        XCTAssertTrue(noValidation.stdout.contains("(threshold 0.50: no validation subjects to choose one on;"), noValidation.stdout)
         XCTAssertFalse(noValidation.stdout.contains("chosen on validation subjects"), noValidation.stdout)
     }
 

@@ -15,9 +15,14 @@ public struct AUEvaluation {
     /// Whether `threshold` was chosen on validation subjects (false: none were given, it stays 0.5).
     public var thresholdFromValidation: Bool
     public var f1AtThreshold: [Double]
+    /// F1 of calling every test frame positive, per AU: the floor the F1 figures are read against.
+    public var f1AllPositive: [Double]
+    /// Share of test (frame, AU) pairs at or above `threshold`.
+    public var positiveFractionAtThreshold: Double
 
     public var meanF1AtHalf: Double { f1AtHalf.reduce(0, +) / Double(max(f1AtHalf.count, 1)) }
     public var meanF1AtThreshold: Double { f1AtThreshold.reduce(0, +) / Double(max(f1AtThreshold.count, 1)) }
+    public var meanF1AllPositive: Double { f1AllPositive.reduce(0, +) / Double(max(f1AllPositive.count, 1)) }
     public var meanAUC: Double? {
         let known = auc.compactMap { $0 }
         return known.isEmpty ? nil : known.reduce(0, +) / Double(known.count)
@@ -25,13 +30,14 @@ public struct AUEvaluation {
 
     public var metrics: [String: Double] {
         ["test_mean_f1": meanF1AtHalf, "test_mean_f1_val_threshold": meanF1AtThreshold, "val_threshold": Double(threshold),
-         "test_mean_auc": meanAUC ?? .nan]
+         "test_mean_auc": meanAUC ?? .nan, "test_mean_f1_all_positive": meanF1AllPositive,
+         "test_positive_fraction_val_threshold": positiveFractionAtThreshold]
     }
 
     public var perAUJSON: JSONValue {
         .array(actionUnits.indices.map { i in
             .object([("au", .integer(actionUnits[i])), ("f1", .number(f1AtHalf[i])), ("f1_val_threshold", .number(f1AtThreshold[i])),
-                     ("auc", auc[i].map { .number($0) } ?? .null)])
+                     ("f1_all_positive", .number(f1AllPositive[i])), ("auc", auc[i].map { .number($0) } ?? .null)])
         })
     }
 
@@ -47,7 +53,8 @@ public struct AUEvaluation {
         \(title):
                     \(header)   mean
           F1@0.5    \(f1) \(String(format: "%6.1f", 100 * meanF1AtHalf))
-          F1@val    \(f1AtThreshold.map { String(format: "%6.1f", 100 * $0) }.joined()) \(String(format: "%6.1f", 100 * meanF1AtThreshold))   (threshold \(String(format: "%.2f", threshold))\(thresholdFromValidation ? " chosen on validation subjects" : ": no validation subjects to choose one on"))
+          F1@val    \(f1AtThreshold.map { String(format: "%6.1f", 100 * $0) }.joined()) \(String(format: "%6.1f", 100 * meanF1AtThreshold))   (threshold \(String(format: "%.2f", threshold))\(thresholdFromValidation ? " chosen on validation subjects" : ": no validation subjects to choose one on"); \(String(format: "%.0f", 100 * positiveFractionAtThreshold))% of test labels called positive\(positiveFractionAtThreshold >= 0.95 ? ", so this is about the all-positive F1" : ""))
+          all-pos   \(f1AllPositive.map { String(format: "%6.1f", 100 * $0) }.joined()) \(String(format: "%6.1f", 100 * meanF1AllPositive))   (F1 of calling every frame positive)
           AUC       \(auc.map { $0.map { String(format: "%6.1f", 100 * $0) } ?? "     -" }.joined()) \(meanAUC.map { String(format: "%6.1f", 100 * $0) } ?? "-")
         """
     }
@@ -81,6 +88,8 @@ public struct AUEvaluation {
             threshold = valScores.bestThreshold().threshold
         }
         return AUEvaluation(actionUnits: actionUnits, f1AtHalf: testScores.f1Scores(threshold: 0.5), auc: testScores.rocAUCs(),
-                            threshold: threshold, thresholdFromValidation: !validation.samples.isEmpty, f1AtThreshold: testScores.f1Scores(threshold: threshold))
+                            threshold: threshold, thresholdFromValidation: !validation.samples.isEmpty,
+                            f1AtThreshold: testScores.f1Scores(threshold: threshold), f1AllPositive: testScores.allPositiveF1Scores(),
+                            positiveFractionAtThreshold: testScores.positiveFraction(threshold: threshold))
     }
 }

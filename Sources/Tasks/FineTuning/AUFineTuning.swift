@@ -81,7 +81,6 @@ public enum AUFineTuning {
         let evaluate: (Int) throws -> [String: Double] = { epoch in
             let report = try AUEvaluation.run(classifier: classifier, validation: validation, test: test, pipeline: pipeline,
                                               batchSize: options.batchSize, actionUnits: preset.actionUnits, skipBad: skipBad)
-            log(report.text(epoch: epoch))
             lastReport = report
             last = report.metrics
             return report.metrics
@@ -90,6 +89,7 @@ public enum AUFineTuning {
         try setup.trainer.train(data: source, objective: objective, evaluate: evaluate)
         // A run that had trained its last epoch but not written its summary (killed in between) is evaluated once more.
         if last.isEmpty { _ = try evaluate(setup.trainer.epoch) }
+        if let lastReport { log(lastReport.text(title: "test subjects (unseen in training) after epoch \(setup.trainer.epoch)")) }
         let skipped = train.skipped + test.skipped + source.skipped
         if !skipped.isEmpty { log("skipped \(skipped.count) bad entries:\n  " + skipped.prefix(20).joined(separator: "\n  ")) }
         try setup.writeSummary(task: a.task, metrics: last, skipped: skipped.count,

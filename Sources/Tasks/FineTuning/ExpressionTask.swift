@@ -41,7 +41,6 @@ public enum ExpressionTask: TaskPlugin {
             let m = try ExpressionEvaluation.confusion(classifier: classifier, data: test, pipeline: pipeline,
                                                        batchSize: options.batchSize, skipBad: skipBad)
             matrix = m
-            log(String(format: "epoch %d test accuracy %.2f%%, mean per-class %.2f%%", epoch, 100 * (m.accuracy ?? 0), 100 * (m.meanClassAccuracy ?? 0)))
             return ["test_accuracy": m.accuracy ?? .nan, "test_mean_class_accuracy": m.meanClassAccuracy ?? .nan]
         }
         log("fer: \(train.samples.count) training images, \(test.samples.count) test images, classes \(train.classes.joined(separator: ", "))")
