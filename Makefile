@@ -62,7 +62,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_CI_SECONDS ?= 20
 FUZZ_BUILD := .build-fuzz
 FUZZ_BIN = $(FUZZ_BUILD)/release
-FUZZ_TARGETS := FuzzSafeTensors FuzzTorchZip FuzzTorchLegacy FuzzZipArchive FuzzSpec FuzzLabels FuzzJPEG FuzzPPM FuzzShards
+FUZZ_TARGETS := FuzzSafeTensors FuzzTorchZip FuzzTorchLegacy FuzzZipArchive FuzzSpec FuzzLabels FuzzJPEG FuzzPPM FuzzShards FuzzHDF5
 # Seeds per target: files under Tests/*/Fixtures (globs).
 SEEDS_FuzzSafeTensors := Tests/*/Fixtures/*.safetensors
 SEEDS_FuzzTorchZip := Tests/CheckpointTests/Fixtures/*_zip.pth Tests/CheckpointTests/Fixtures/views.pth Tests/CheckpointTests/Fixtures/*_module.pth
@@ -73,10 +73,12 @@ SEEDS_FuzzLabels := Fuzz/Seeds/labels/*.jsonl
 SEEDS_FuzzJPEG := Tests/ImagesTests/Fixtures/*.jpg
 SEEDS_FuzzPPM := Tests/ImagesTests/Fixtures/*.ppm Tests/DataTests/Fixtures/*.ppm
 SEEDS_FuzzShards := Tests/DataTests/Fixtures/*.shard
+SEEDS_FuzzHDF5 := Tests/CheckpointTests/Fixtures/*.h5
 
 .PHONY: fuzz fuzz-ci fuzz-build
 
-fuzz-build: deps
+# FuzzHDF5 reads through a child `zoo` process (HDF5Isolation): the release zoo is built first.
+fuzz-build: build
 	cd Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer --scratch-path ../$(FUZZ_BUILD)
 
 # One target after another, one process each (the machine is small); stops at the first crash.
@@ -84,7 +86,7 @@ fuzz-build: deps
 fuzz-run-%: fuzz-build
 	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/crashes/$*
 	@for f in $(wildcard $(SEEDS_$*)); do [ -f "$$f" ] && cp "$$f" $(FUZZ_BUILD)/corpus/$*/; done; true
-	SWIFT_BACKTRACE=enable=no $(FUZZ_BIN)/$* $(FUZZ_BUILD)/corpus/$* -max_total_time=$(SECONDS_EACH) \
+	SWIFT_BACKTRACE=enable=no ZOO_EXECUTABLE=$(CURDIR)/.build/$(CONFIG)/zoo $(FUZZ_BIN)/$* $(FUZZ_BUILD)/corpus/$* -max_total_time=$(SECONDS_EACH) \
 	  -timeout=10 -rss_limit_mb=2048 -max_len=65536 -workers=1 -jobs=1 -print_final_stats=1 \
 	  -artifact_prefix=$(FUZZ_BUILD)/crashes/$*/
 
