@@ -29,6 +29,12 @@ public let builtinCatalogJSON = #"""
       "spec": {"encoder": {"type": "vit", "img_size": 64, "patch_size": 8, "embed_dim": 96, "depth": 4, "num_heads": 3}}
     },
     {
+      "name": "pixels-64",
+      "kind": "architecture",
+      "description": "the raw-pixel baseline for 64×64 faces: the normalised image flattened to 12,288 features (a linear classifier once a task adds its head)",
+      "spec": {"encoder": {"type": "pixels", "img_size": 64, "in_chans": 3}}
+    },
+    {
       "name": "mae-vit-base-patch16",
       "kind": "architecture",
       "description": "MAE ViT-B/16 with FMAE's 512-wide, 8-deep decoder, mask 0.75, norm-pix loss: pretraining from scratch",
