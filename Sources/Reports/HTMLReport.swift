@@ -12,9 +12,14 @@ public enum HTMLReport {
 
         // Curves per epoch: training loss and the test metrics of runs that evaluate.
         var curves: [String] = []
-        let loss = colored.map { ($0.run.name, $0.color, $0.run.series("train_loss").map { (Double($0.epoch), $0.value) }) }
-        if loss.contains(where: { !$0.2.isEmpty }) {
-            curves.append(LineChart(title: "Training loss", xLabel: "epoch", yLabel: "loss", series: loss).svg())
+        // Pretraining's reconstruction loss and fine-tuning's classification losses are different units:
+        // one chart each.
+        for (title, isPretraining) in [("Training loss", false), ("Pretraining loss (MAE reconstruction)", true)] {
+            let loss = colored.filter { ($0.run.task == "pretrain") == isPretraining }
+                .map { ($0.run.name, $0.color, $0.run.series("train_loss").map { (Double($0.epoch), $0.value) }) }
+            if loss.contains(where: { !$0.2.isEmpty }) {
+                curves.append(LineChart(title: title, xLabel: "epoch", yLabel: "loss", series: loss).svg())
+            }
         }
         for (key, label) in [("test_mean_auc", "Test mean AUC"), ("test_mean_f1", "Test mean F1 at 0.5"), ("test_accuracy", "Test accuracy")] {
             let series = colored.map { ($0.run.name, $0.color, $0.run.series(key).map { (Double($0.epoch), $0.value) }) }

@@ -87,7 +87,7 @@ final class ReportTests: XCTestCase {
         XCTAssertFalse(page.lowercased().contains("<script"))
         XCTAssertFalse(page.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http"))
         let lineCharts = page.components(separatedBy: "<svg").dropFirst().filter { $0.contains("line-chart") }
-        XCTAssertEqual(lineCharts.count, 3, "loss, mean AUC and mean F1 curves")
+        XCTAssertEqual(lineCharts.count, 3, "loss, mean AUC and mean F1 curves (no pretraining run, so no pretraining loss)")
         for chart in lineCharts {
             let curves = chart.components(separatedBy: "<polyline class=\"series\"").count - 1
             XCTAssertEqual(curves, 3, "one curve per run")

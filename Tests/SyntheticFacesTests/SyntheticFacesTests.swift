@@ -340,31 +340,25 @@ final class SyntheticFacesTests: XCTestCase {
         }
     }
 
-    /// With SYNTH_EXAMPLES_DIR set, writes neutral and happy 224-pixel examples there (synth_neutral.ppm,
-    /// synth_happy.ppm) and prints render timings; otherwise does nothing.
-    func testExampleRendersWhenRequested() throws {
-        guard let path = ProcessInfo.processInfo.environment["SYNTH_EXAMPLES_DIR"] else { return }
-        let directory = URL(fileURLWithPath: path)
+    /// A 224-pixel render is a pure function of its arguments, and an expression changes the lower face
+    /// (mouth and cheeks) far more than the upper face of the same person.
+    func testLargeRendersAreDeterministicAndExpressionsMoveTheMouth() throws {
         let identity = FaceIdentity(seed: 4)
-        for (name, expression) in [("neutral", FacialExpression.neutral), ("happy", .happy)] {
+        func render(_ expression: FacialExpression) -> RGBImage {
             let (units, extras) = expression.face()
-            let image = FaceRenderer.render(identity: identity, aus: units, extras: extras, size: 224)
-            try Data(Self.ppm(image)).write(to: directory.appendingPathComponent("synth_\(name).ppm"))
+            return FaceRenderer.render(identity: identity, aus: units, extras: extras, size: 224)
         }
-        let g = Generator(seed: 1)
-        for size in [64, 224] {
-            let count = size == 64 ? 500 : 100
-            let jobs = (0..<count).map { i -> (FaceIdentity, [Float], ExpressionExtras, FaceJitter) in
-                let (units, extras) = FacialExpression(rawValue: i % 8)!.face(strength: 0.8)
-                return (FaceIdentity(seed: UInt64(i % 20)), units, extras, FaceJitter.random(using: g))
+        let neutral = render(.neutral), happy = render(.happy)
+        XCTAssertEqual(neutral, render(.neutral))
+        func meanDifference(rows: Range<Int>) -> Double {
+            var total = 0
+            for y in rows {
+                for x in 0..<224 * 3 { total += abs(Int(neutral.pixels[y * 224 * 3 + x]) - Int(happy.pixels[y * 224 * 3 + x])) }
             }
-            let start = Date()
-            var checksum = 0
-            for job in jobs {
-                checksum &+= Int(FaceRenderer.render(identity: job.0, aus: job.1, extras: job.2, size: size, jitter: job.3).pixels[size * 3])
-            }
-            let ms = Date().timeIntervalSince(start) * 1000 / Double(count)
-            print("synthetic face \(size)×\(size): \(String(format: "%.2f", ms)) ms per render (one thread, checksum \(checksum))")
+            return Double(total) / Double(rows.count * 224 * 3)
         }
+        let upper = meanDifference(rows: 0..<90), lower = meanDifference(rows: 130..<200)
+        XCTAssertGreaterThan(lower, 1, "a smile changes the lower face")
+        XCTAssertGreaterThan(lower, 2 * upper, "upper \(upper), lower \(lower)")
     }
 }

@@ -62,8 +62,13 @@ final class OwnedBytes {
 /// until its tensors are touched.
 public final class MappedFile {
     public let path: String
-    /// The file's bytes (refer to this mapping, which stays while any buffer made from it lives).
-    public private(set) var bytes = ByteBuffer(copying: UnsafeRawBufferPointer(start: nil, count: 0))
+    /// The file's bytes (refer to this mapping, which stays while any buffer made from it lives). Made on
+    /// demand: a stored buffer would own this object and keep it, its descriptor and its mapping alive
+    /// forever (a reference cycle), one leak per file opened.
+    public var bytes: ByteBuffer {
+        guard let mapping else { return ByteBuffer(copying: UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return ByteBuffer(base: UnsafeRawPointer(mapping), count: length, owner: self)
+    }
     private let mapping: UnsafeMutableRawPointer?
     private let length: Int
     /// Kept open so writers can copy ranges of this file in the kernel (copy_file_range).
@@ -93,7 +98,6 @@ public final class MappedFile {
             throw CheckpointError.unreadable(file: path, reason: "cannot map: \(String(cString: strerror(errno)))")
         }
         mapping = p
-        bytes = ByteBuffer(base: UnsafeRawPointer(p), count: length, owner: self)
     }
 
     deinit {
