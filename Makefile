@@ -80,12 +80,14 @@ fuzz-build: deps
 	cd Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer --scratch-path ../$(FUZZ_BUILD)
 
 # One target after another, one process each (the machine is small); stops at the first crash.
-# SWIFT_BACKTRACE=enable=no leaves the crash signal to libFuzzer, which then writes the input.
+# SWIFT_BACKTRACE=enable=no leaves the crash signal to libFuzzer, which then writes the input. The fuzzer
+# runs in this process (no -jobs/-workers, which would fork a child that logs to ./fuzz-N.log in the
+# tree), so its status lines and the crash report reach the terminal.
 fuzz-run-%: fuzz-build
 	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/crashes/$*
 	@for f in $(wildcard $(SEEDS_$*)); do [ -f "$$f" ] && cp "$$f" $(FUZZ_BUILD)/corpus/$*/; done; true
 	SWIFT_BACKTRACE=enable=no $(FUZZ_BIN)/$* $(FUZZ_BUILD)/corpus/$* -max_total_time=$(SECONDS_EACH) \
-	  -timeout=10 -rss_limit_mb=2048 -max_len=65536 -workers=1 -jobs=1 -print_final_stats=1 \
+	  -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
 	  -artifact_prefix=$(FUZZ_BUILD)/crashes/$*/
 
 fuzz: fuzz-build
