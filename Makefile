@@ -76,7 +76,11 @@ SEEDS_FuzzShards := Tests/DataTests/Fixtures/*.shard
 
 .PHONY: fuzz fuzz-ci fuzz-build
 
+# SwiftPM keeps its build plan for the path dependency (the main package) while Fuzz/Package.swift is
+# unchanged, so a source file added to a zoo target would be missing from the fuzz build ("cannot find
+# type"); removing the plan makes it list the sources again (objects are kept, the rebuild is incremental).
 fuzz-build: deps
+	rm -f $(FUZZ_BUILD)/release.yaml $(FUZZ_BUILD)/release/description.json
 	cd Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer --scratch-path ../$(FUZZ_BUILD)
 
 # One target after another, one process each (the machine is small); stops at the first crash.
