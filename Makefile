@@ -95,11 +95,17 @@ SEEDS_FuzzHDF5 := Tests/CheckpointTests/Fixtures/*.h5
 .PHONY: fuzz fuzz-ci fuzz-build
 
 # FuzzHDF5 reads through a child `zoo` process (HDF5Isolation): the release zoo is built first.
+# SwiftPM keeps its build plan for the path dependency (the main package) while Fuzz/Package.swift is
+# unchanged, so a source file added to a zoo target would be missing from the fuzz build ("cannot find
+# type"); removing the plan makes it list the sources again (objects are kept, the rebuild is incremental).
 fuzz-build: build
+	rm -f $(FUZZ_BUILD)/release.yaml $(FUZZ_BUILD)/release/description.json
 	cd Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer --scratch-path ../$(FUZZ_BUILD)
 
 # One target after another, one process each (the machine is small); stops at the first crash.
-# SWIFT_BACKTRACE=enable=no leaves the crash signal to libFuzzer, which then writes the input.
+# SWIFT_BACKTRACE=enable=no leaves the crash signal to libFuzzer, which then writes the input. The fuzzer
+# runs in this process (no -jobs/-workers, which would fork a child that logs to ./fuzz-N.log in the
+# tree), so its status lines and the crash report reach the terminal.
 fuzz-run-%: fuzz-build
 	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/crashes/$*
 	@for f in $(wildcard $(SEEDS_$*)); do [ -f "$$f" ] && cp "$$f" $(FUZZ_BUILD)/corpus/$*/; done; true

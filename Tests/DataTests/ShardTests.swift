@@ -82,6 +82,26 @@ final class ShardTests: XCTestCase {
         XCTAssertEqual(mismatches.value, 0)
     }
 
+    /// Found by fuzzing (FuzzShards stopped after 20,000 inputs, unable to create a file): each reader kept
+    /// its file open and mapped for ever. Dropping a reader must close the file and unmap it.
+    func testADroppedReaderLeavesNoDescriptorOrMapping() throws {
+        let (file, _) = try writeShard()
+        func openDescriptors() throws -> Int { try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count }
+        // /proc files report size 0, so they are read to the end rather than by their size.
+        func mappings() throws -> Int {
+            let maps = try XCTUnwrap(FileHandle(forReadingAtPath: "/proc/self/maps")).readToEnd() ?? Data()
+            return String(decoding: maps, as: UTF8.self).components(separatedBy: file).count - 1
+        }
+        let descriptorsBefore = try openDescriptors()
+        for _ in 0..<100 {
+            let reader = try ShardReader(path: file)
+            XCTAssertEqual(reader.count, 5)
+            XCTAssertEqual(try mappings(), 1)
+        }
+        XCTAssertEqual(try mappings(), 0)
+        XCTAssertEqual(try openDescriptors(), descriptorsBefore)
+    }
+
     func testEmptyShard() throws {
         let writer = try ShardWriter(path: path("empty.shard"), imageSize: 8)
         try writer.finish()

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// libFuzzer's driver, linked in by `-sanitize=fuzzer`: parses libFuzzer's flags and calls `callback` on
 /// every input.
@@ -35,10 +38,18 @@ public final class ScratchFile {
         path = "\(dir)/zoo-fuzz-\(getpid())-\(name)"
     }
 
-    /// Writes `bytes` as the file's whole content.
+    /// Writes `bytes` as the file's whole content. A failure stops the run with the OS's reason (running
+    /// out of descriptors, for one, means a reader leaks them).
     public func write(_ bytes: [UInt8]) {
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-            fatalError("cannot write the scratch file \(path)")
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { fatalError("cannot open the scratch file \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { fatalError("cannot write the scratch file \(path): \(String(cString: strerror(errno)))") }
+            written += n
         }
     }
 
