@@ -1,3 +1,4 @@
+import Checkpoint
 import Foundation
 import Images
 
@@ -10,7 +11,7 @@ public final class ShardReader: @unchecked Sendable {
     public let records: [ShardRecord]
     public var count: Int { records.count }
 
-    private let file: ShardMapping
+    private let file: MappedFile
     private let offsets: [Int]
     /// Where the footer starts: the end of the last image.
     private let imagesEnd: Int
@@ -18,32 +19,37 @@ public final class ShardReader: @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
-        file = try ShardMapping(path: path)
+        do {
+            file = try MappedFile(path: path)
+        } catch let error as CheckpointError {
+            if case let .unreadable(_, reason) = error { throw ShardError.unreadable(file: path, reason: reason) }
+            throw ShardError.unreadable(file: path, reason: "\(error)")
+        }
         let bytes = file.bytes
-        guard bytes.count >= ShardFormat.magic.count, Array(bytes.prefix(ShardFormat.magic.count)) == ShardFormat.magic else {
+        guard bytes.count >= ShardFormat.magic.count, Array(bytes.raw.prefix(ShardFormat.magic.count)) == ShardFormat.magic else {
             throw ShardError.notAShard(file: path)
         }
         guard bytes.count >= ShardFormat.headerSize + ShardFormat.trailerSize else {
             throw ShardError.truncated(file: path, reason: "\(bytes.count) bytes, shorter than a header and a footer offset")
         }
-        let version = file.loadLittleEndian(UInt32.self, at: 8)
+        let version = bytes.loadLittleEndian(UInt32.self, at: 8)
         guard version == ShardFormat.version else { throw ShardError.unsupportedVersion(file: path, version: version) }
-        let size = Int(file.loadLittleEndian(UInt32.self, at: 12))
-        let declaredCount = file.loadLittleEndian(UInt64.self, at: ShardFormat.countOffset)
+        let size = Int(bytes.loadLittleEndian(UInt32.self, at: 12))
+        let declaredCount = bytes.loadLittleEndian(UInt64.self, at: ShardFormat.countOffset)
         guard size > 0 && size <= 1 << 15 else { throw ShardError.corrupt(file: path, reason: "image size \(size)") }
         imageSize = size
 
         // The footer offset is the file's last 8 bytes: a file cut anywhere loses it, and its value then points
         // nowhere sensible.
-        let footerOffset = file.loadLittleEndian(UInt64.self, at: bytes.count - ShardFormat.trailerSize)
+        let footerOffset = bytes.loadLittleEndian(UInt64.self, at: bytes.count - ShardFormat.trailerSize)
         guard footerOffset >= UInt64(ShardFormat.headerSize), footerOffset <= UInt64(bytes.count - ShardFormat.trailerSize) else {
             throw ShardError.truncated(file: path, reason: "the footer offset \(footerOffset) is outside the \(bytes.count)-byte file (was it cut short?)")
         }
         imagesEnd = Int(footerOffset)
-        let footerBytes = UnsafeRawBufferPointer(rebasing: bytes[imagesEnd..<(bytes.count - ShardFormat.trailerSize)])
+        let footerBytes = bytes[imagesEnd..<(bytes.count - ShardFormat.trailerSize)]
         let footer: ShardFormat.Footer
         do {
-            footer = try ShardFormat.decoder().decode(ShardFormat.Footer.self, from: Data(footerBytes))
+            footer = try ShardFormat.decoder().decode(ShardFormat.Footer.self, from: Data(footerBytes.raw))
         } catch {
             throw ShardError.corrupt(file: path, reason: "the footer at byte \(footerOffset) is not the JSON index: \(describe(error))")
         }
@@ -72,16 +78,16 @@ public final class ShardReader: @unchecked Sendable {
         precondition(records.indices.contains(i), "\(path): image \(i) of \(count)")
         let start = offsets[i]
         let end = i + 1 < offsets.count ? offsets[i + 1] : imagesEnd
-        let length = file.loadLittleEndian(UInt64.self, at: start)
+        let length = file.bytes.loadLittleEndian(UInt64.self, at: start)
         guard length == UInt64(end - start - 8) else {
             throw ShardError.corrupt(file: path, reason: "image \(i) at byte \(start) has length \(length), but the index leaves \(end - start - 8) bytes for it")
         }
-        let frame = UnsafeRawBufferPointer(rebasing: file.bytes[(start + 8)..<end])
+        let frame = file.bytes[(start + 8)..<end]
         let pixelCount = imageSize * imageSize * 3
         var failure: ZstdFailure?
         let pixels = [UInt8](unsafeUninitializedCapacity: pixelCount) { buffer, initialized in
             do {
-                try decompressors.decompress(frame, into: UnsafeMutableRawBufferPointer(buffer))
+                try decompressors.decompress(frame.raw, into: UnsafeMutableRawBufferPointer(buffer))
                 initialized = pixelCount
             } catch {
                 failure = error as? ZstdFailure
