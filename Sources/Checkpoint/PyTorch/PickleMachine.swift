@@ -110,19 +110,19 @@ struct PickleMachine {
 
     /// Records that `children` were added to a list, dict or object. One that already sits inside another
     /// value may not grow deeper (its container's recorded nesting would go stale); `torch.save` fills
-    /// every container before it places it, so only cycles and crafted files do that.
-    private func grow(_ nesting: inout Int, isContained: Bool, adding children: [Slot]) throws {
-        let needed = try contain(children)
-        guard needed > nesting else { return }
-        guard !isContained else { throw fail("a list, dict or object grows deeper after being placed in another (a cycle?)") }
-        nesting = needed
-    }
-
+    /// every container before it places it, so only cycles and crafted files do that. The children's
+    /// nesting is read before the target's is written: a list appended to itself is one of them.
     private func grow(_ target: PickleValue, adding children: [Slot]) throws {
+        let needed = try contain(children)
+        func grown(_ nesting: Int, isContained: Bool) throws -> Int {
+            guard needed > nesting else { return nesting }
+            guard !isContained else { throw fail("a list, dict or object grows deeper after being placed in another (a cycle?)") }
+            return needed
+        }
         switch target {
-        case let .list(l): try grow(&l.nesting, isContained: l.isContained, adding: children)
-        case let .dict(d): try grow(&d.nesting, isContained: d.isContained, adding: children)
-        case let .object(o): try grow(&o.nesting, isContained: o.isContained, adding: children)
+        case let .list(l): l.nesting = try grown(l.nesting, isContained: l.isContained)
+        case let .dict(d): d.nesting = try grown(d.nesting, isContained: d.isContained)
+        case let .object(o): o.nesting = try grown(o.nesting, isContained: o.isContained)
         default: break
         }
     }
