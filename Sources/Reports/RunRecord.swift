@@ -28,7 +28,7 @@ public struct RunRecord {
     public var metrics: [(epoch: Int, kind: String, values: [String: Double])]
     public var perAU: [PerAU]
     public var identityProbe: (accuracy: Double, chance: Double?)?
-    /// A JPEG reconstruction grid inside the folder (`reconstruct --out RUN/reconstruction.jpg`), if any.
+    /// A JPEG reconstruction grid inside the folder (`zoo run reconstruct --output RUN/reconstruction.jpg`, as the demo writes it), if any.
     public var reconstructionImage: String?
 
     public func number(_ key: String) -> Double? { Self.number(summary[key]) }
@@ -98,10 +98,7 @@ extension RunRecord {
             let probe = try parse(probeFile)
             if let accuracy = number(probe["identity_accuracy"]) { record.identityProbe = (accuracy, number(probe["chance"])) }
         }
-        for name in ["reconstruction.jpg", "reconstruct/reconstruction.jpg"] where FileManager.default.fileExists(atPath: folder + "/" + name) {
-            record.reconstructionImage = folder + "/" + name
-            break
-        }
+        if FileManager.default.fileExists(atPath: folder + "/reconstruction.jpg") { record.reconstructionImage = folder + "/reconstruction.jpg" }
         return record
     }
 
