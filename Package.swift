@@ -4,13 +4,14 @@ import PackageDescription
 // Dependencies point one way:
 //   Tensors, JSON ← Checkpoint ← Zoo ← Layers
 //   Tensors ← Images ← Data ← SyntheticFaces;  Metrics;  Zoo, Data ← Training
-//   JSON ← Reports;  Training, Data, Images, Metrics ← Tasks (the task plugins only) ← ZooCLI (registers the built-ins).
+//   Zoo ← Fetch;  JSON ← Reports;  Training, Data, Images, Metrics ← Tasks (the task plugins only) ← ZooCLI (registers the built-ins).
 let package = Package(
     name: "zoo",
     products: [
         .executable(name: "zoo", targets: ["ZooCLI"]),
         .library(name: "Zoo", targets: [
             "Zoo", "Layers", "Tasks", "Training", "Data", "Images", "Metrics", "SyntheticFaces", "Reports", "Checkpoint", "Tensors",
+            "Fetch",
         ]),
     ],
     dependencies: [
@@ -35,6 +36,10 @@ let package = Package(
             name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]),
 
+        .systemLibrary(
+            name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
+
         // Numerics: float32 tensors, kernels, reverse-mode autodiff, modules, optimisers.
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         // An order-keeping JSON value and strict parser (specs, catalog, safetensors headers).
@@ -43,6 +48,9 @@ let package = Package(
         .target(name: "Checkpoint", dependencies: ["Tensors", "JSON", "CHDF5"]),
         // Plugin protocols, registries, JSON model specs, the catalog, model assembly and weight loading.
         .target(name: "Zoo", dependencies: ["Tensors", "JSON", "Checkpoint"]),
+        // Released weights by catalog name: downloads (resumable, Google Drive's confirm step) into a
+        // checked cache.
+        .target(name: "Fetch", dependencies: ["Zoo", "COpenSSL"]),
         // The built-in layer plugins (ViT, MAE decoder, heads, …).
         .target(name: "Layers", dependencies: ["Zoo", "Tensors"]),
         // Images: decoding (JPEG through libjpeg, PPM), PIL-compatible resizing, normalisation and FMAE's
@@ -64,7 +72,7 @@ let package = Package(
             name: "ZooCLI",
             dependencies: [
                 "Zoo", "Layers", "Tasks", "Training", "Data", "Images", "SyntheticFaces", "Metrics", "Reports", "Checkpoint",
-                "Tensors", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Tensors", "Fetch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Shared test helpers: finite-difference gradient checks, fixture reading.
@@ -76,6 +84,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "Images", "Zoo", "Tensors", "TensorTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "SyntheticFacesTests", dependencies: ["SyntheticFaces", "Data", "Images", "Tensors", "TensorTesting"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "FetchTests", dependencies: ["Fetch", "Zoo", "JSON"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "JSON"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Data", "Zoo", "Layers", "Tensors", "TensorTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "TasksTests", dependencies: [

@@ -10,7 +10,7 @@ struct ZooCommand: ParsableCommand {
         commandName: "zoo",
         abstract: "A Swift model zoo for facial behaviour understanding (FMAE / FMAE-IAT).",
         subcommands: [ListCommand.self, ShowCommand.self, InspectCommand.self, ConvertCommand.self, RunCommand.self, CompareCommand.self,
-                      ReportCommand.self, DataCommand.self, BenchCommand.self, InternalReadH5Command.self])
+                      ReportCommand.self, DataCommand.self, BenchCommand.self, FetchCommand.self, InternalReadH5Command.self])
 
     /// Registers the built-in plugins; runs before any subcommand uses a registry.
     static func registerBuiltins() {

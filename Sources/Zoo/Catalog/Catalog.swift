@@ -15,6 +15,8 @@ public struct Catalog {
         public var format: String?
         /// Key of the checkpoint entry that holds the state dict ("model").
         public var weightsKey: String?
+        /// SHA-256 (hex) of the weights file, checked by `zoo fetch` when given.
+        public var sha256: String?
         public var paper: String?
     }
 
@@ -41,6 +43,7 @@ public struct Catalog {
                 source: o.has("source") ? try o.string("source") : nil,
                 format: o.has("format") ? try o.string("format") : nil,
                 weightsKey: o.has("weights_key") ? try o.string("weights_key") : nil,
+                sha256: o.has("sha256") ? try o.string("sha256") : nil,
                 paper: o.has("paper") ? try o.string("paper") : nil)
             try o.finish()
             entries.append(entry)
