@@ -51,6 +51,8 @@ let package = Package(
         // Released weights by catalog name: downloads (resumable, Google Drive's confirm step) into a
         // checked cache.
         .target(name: "Fetch", dependencies: ["Zoo", "COpenSSL"]),
+        // Keras models saved whole (.h5/.hdf5): model_config translated into a zoo graph spec, weights to NCHW.
+        .target(name: "Keras", dependencies: ["Checkpoint", "JSON"]),
         // The built-in layer plugins (ViT, MAE decoder, heads, …).
         .target(name: "Layers", dependencies: ["Zoo", "Tensors"]),
         // Images: decoding (JPEG through libjpeg, PPM), PIL-compatible resizing, normalisation and FMAE's
@@ -84,6 +86,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "Images", "Zoo", "Tensors", "TensorTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "SyntheticFacesTests", dependencies: ["SyntheticFaces", "Data", "Images", "Tensors", "TensorTesting"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "KerasTests", dependencies: ["Keras", "Checkpoint", "JSON"], exclude: ["Fixtures"]),
         .testTarget(name: "FetchTests", dependencies: ["Fetch", "Zoo", "JSON"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "JSON"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Data", "Zoo", "Layers", "Tensors", "TensorTesting"], exclude: ["Fixtures"]),
