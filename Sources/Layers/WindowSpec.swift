@@ -16,7 +16,8 @@ enum WindowLimits {
 extension SpecObject {
     /// An integer or a pair of integers [height, width] in `range` (PyTorch's `int | tuple` sizes).
     func intPair(_ key: String, default d: (Int, Int)? = nil, in range: ClosedRange<Int>) throws -> (Int, Int) {
-        guard has(key), let value = raw(key), value != .null else {
+        // raw() marks the key as read even when absent, so finish() can suggest it for a typo.
+        guard let value = raw(key), value != .null else {
             guard let d else { throw SpecError.missing(path: childPath(key), expected: "an integer or [height, width]") }
             return d
         }
@@ -26,7 +27,7 @@ extension SpecObject {
 
     /// A padding: "same", "valid", an integer, [height, width], or [top, bottom, left, right].
     func padding2D(_ key: String, default d: Padding2D) throws -> Padding2D {
-        guard has(key), let value = raw(key), value != .null else { return d }
+        guard let value = raw(key), value != .null else { return d }
         if case let .string(s) = value {
             switch s {
             case "same": return .same
