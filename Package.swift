@@ -51,6 +51,10 @@ let package = Package(
         // Released weights by catalog name: downloads (resumable, Google Drive's confirm step) into a
         // checked cache.
         .target(name: "Fetch", dependencies: ["Zoo", "COpenSSL"]),
+        // Released model files zoo ships as resources (MTCNN's networks, fer's emotion model), with licences.
+        .target(name: "BundledModels", resources: [.copy("Files")]),
+        // MTCNN face detection, as facenet-pytorch runs it.
+        .target(name: "FaceDetection", dependencies: ["Layers", "Tensors", "Images", "Zoo", "Checkpoint", "JSON", "BundledModels"]),
         // Keras models saved whole (.h5/.hdf5): model_config translated into a zoo graph spec, weights to NCHW.
         .target(name: "Keras", dependencies: ["Checkpoint", "JSON"]),
         // The built-in layer plugins (ViT, MAE decoder, heads, …).
@@ -74,7 +78,7 @@ let package = Package(
             name: "ZooCLI",
             dependencies: [
                 "Zoo", "Layers", "Tasks", "Training", "Data", "Images", "SyntheticFaces", "Metrics", "Reports", "Checkpoint",
-                "Tensors", "Fetch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Tensors", "Fetch", "Keras", "FaceDetection", "BundledModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Shared test helpers: finite-difference gradient checks, fixture reading.

@@ -7,7 +7,7 @@ import XCTest
 final class KerasImportTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
     static let emotionModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("models/fer/emotion_model.hdf5").path
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources/BundledModels/Files/fer/emotion_model.hdf5").path
 
     private func read(_ path: String) throws -> TensorFile { try HDF5Reader.read(path: path) }
 

@@ -2,7 +2,11 @@ import Foundation
 
 /// One option a task declares: `zoo run TASK --help` lists them, `--name value` sets them.
 public struct TaskOption: Sendable {
-    public enum Kind: String, Sendable { case string, integer, number, flag, path }
+    public enum Kind: String, Sendable {
+        case string, integer, number, flag, path
+        /// One or more paths: `--images a.jpg b.png c/` takes every argument up to the next `--option`.
+        case paths
+    }
     public var name: String
     public var kind: Kind
     /// The value when the option is not given (nil: not set; flags are off).
@@ -84,6 +88,14 @@ public struct TaskArguments {
                     throw TaskUsageError("zoo run \(plugin.name): --\(name) is a flag: give it alone, or as --\(name)=true / false (got \(value!))")
                 }
                 given[name] = parsed ? "true" : "false"
+            } else if option.kind == .paths && value == nil {
+                var items: [String] = []
+                while i + 1 < arguments.count, !arguments[i + 1].hasPrefix("--") {
+                    items.append(arguments[i + 1])
+                    i += 1
+                }
+                guard !items.isEmpty else { throw TaskUsageError("zoo run \(plugin.name): --\(name) needs one or more paths") }
+                given[name] = items.joined(separator: Self.pathSeparator)
             } else {
                 guard let v = value ?? (i + 1 < arguments.count ? arguments[i + 1] : nil) else {
                     throw TaskUsageError("zoo run \(plugin.name): --\(name) needs a value")
@@ -127,13 +139,27 @@ public struct TaskArguments {
             case let .integer(i): out[name] = String(i)
             case let .number(d): out[name] = String(d)
             case let .bool(b): out[name] = b ? "true" : "false"
+            case let .array(items):
+                let paths = items.compactMap { item -> String? in if case let .string(p) = item { return p } else { return nil } }
+                guard plugin.options.first(where: { $0.name == name })?.kind == .paths, paths.count == items.count, !paths.isEmpty else {
+                    throw TaskUsageError("\(file): \(k): expected a string, number or boolean")
+                }
+                out[name] = paths.joined(separator: pathSeparator)
             default: throw TaskUsageError("\(file): \(k): expected a string, number or boolean")
             }
         }
         return out
     }
 
+    /// Joins the values of a `.paths` option inside one string (a control character no path holds).
+    static let pathSeparator = "\u{1F}"
+
     public func optionalString(_ name: String) -> String? { values[name] }
+
+    /// The values of a `.paths` option (empty when it was not given).
+    public func paths(_ name: String) -> [String] {
+        values[name].map { $0.components(separatedBy: Self.pathSeparator) } ?? []
+    }
 
     public func string(_ name: String) throws -> String {
         guard let v = values[name] else { throw TaskUsageError("zoo run \(task): --\(name) is required") }

@@ -9,7 +9,7 @@ Writes, next to this script:
 - tiny_functional.h5: a Keras 3 functional model with a residual Add, SeparableConv2D, MaxPooling2D
   "same" (asymmetric padding), GlobalAveragePooling2D and a Dense head;
 - keras_reference.safetensors: for each model (tiny_sequential, tiny_functional, and fer's
-  emotion_model.hdf5 from models/fer), NCHW inputs `<model>.input` and Keras' outputs `<model>.output`.
+  emotion_model.hdf5 from Sources/BundledModels/Files/fer), NCHW inputs `<model>.input` and Keras' outputs `<model>.output`.
   fer's inputs are two faces cut from scikit-image's astronaut.png (NASA, public domain) and one noise
   image, prepared as fer does: grayscale, 64x64, /255, (x - 0.5) * 2.
 """
@@ -88,7 +88,7 @@ for name, model in [("tiny_sequential", sequential()), ("tiny_functional", funct
     tensors[name + ".input"] = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
     tensors[name + ".output"] = np.asarray(loaded.predict(x, verbose=0), dtype=np.float32)
 
-fer = keras.models.load_model(os.path.join(root, "models", "fer", "emotion_model.hdf5"), compile=False)
+fer = keras.models.load_model(os.path.join(root, "Sources", "BundledModels", "Files", "fer", "emotion_model.hdf5"), compile=False)
 x = fer_inputs()
 tensors["emotion_model.input"] = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
 tensors["emotion_model.output"] = np.asarray(fer.predict(x, verbose=0), dtype=np.float32)
