@@ -37,6 +37,7 @@ final class ConvLayerTests: XCTestCase {
         try checkLayer(#"{"type": "global_avg_pool"}"#, input: x)
         try checkLayer(#"{"type": "softmax", "dim": 1}"#, input: x)
         try checkLayer(#"{"type": "flatten"}"#, input: x)
+        try checkLayer(#"{"type": "permute", "dims": [0, 3, 2, 1]}"#, input: x)
     }
 
     /// MTCNN's P-Net as a graph: a trunk and two heads (face probability over channels, box offsets).
@@ -153,6 +154,7 @@ final class ConvLayerTests: XCTestCase {
             (#"{"type": "max_pool2d", "kernel_size": 3, "padding": 2}"#, "layer.padding: padding [2, 2, 2, 2] exceeds half the 3×3 window"),
             (#"{"type": "softmax", "dim": 99}"#, "layer.dim: expected a dimension in -16…15, got 99"),
             (#"{"type": "separable_conv2d", "in_channels": 4, "out_channels": 6, "kernel_size": 3, "depth_multiplier": 0}"#, "layer.depth_multiplier"),
+            (#"{"type": "permute", "dims": [0, 2, 2]}"#, "layer.dims: expected a permutation of 0…rank−1 (rank 1 to 16), got 0, 2, 2"),
             (#"{"type": "sequential", "layers": []}"#, "layer.layers: expected 1 to 65536 layers, got 0"),
             (#"{"type": "sequential", "layers": [{"type": "relu", "name": "a"}, {"type": "relu", "name": "a"}]}"#, "layer.layers[1].name: name \"a\" is used twice"),
             (#"{"type": "sequential", "layers": [{"type": "relu", "name": "a.b"}]}"#, "layer.layers[0].name: expected a name without dots"),
