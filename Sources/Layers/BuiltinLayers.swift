@@ -22,6 +22,7 @@ public let builtinLayerPlugins: [LayerPlugin.Type] = [
     AddPlugin.self,
     SoftmaxPlugin.self,
     FlattenPlugin.self,
+    PermutePlugin.self,
     SequentialPlugin.self,
     GraphPlugin.self,
 ]

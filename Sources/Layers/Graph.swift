@@ -17,6 +17,12 @@ public final class Graph: Module, UnaryLayer {
         public let operation: Operation
         /// Value slots read: 0..<inputNames.count are the graph's inputs, inputNames.count + i node i.
         public let inputs: [Int]
+
+        public init(name: String, operation: Operation, inputs: [Int]) {
+            self.name = name
+            self.operation = operation
+            self.inputs = inputs
+        }
     }
 
     public let inputNames: [String]
@@ -27,6 +33,8 @@ public final class Graph: Module, UnaryLayer {
     /// results are dropped as soon as nothing needs them, which bounds inference memory.
     let lastReader: [Int?]
 
+    /// The graph plugin checks what this assumes: names unique, every input slot earlier than its node,
+    /// every output a known name.
     public init(inputNames: [String], nodes: [(node: Node, module: Module)], outputNames: [String]) {
         self.inputNames = inputNames
         self.nodes = nodes.map(\.node)

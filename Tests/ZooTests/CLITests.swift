@@ -10,7 +10,9 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let items = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]
         XCTAssertEqual(Set(items?.compactMap { $0["name"] as? String } ?? []),
-                       ["linear", "layer_norm", "mlp", "attention", "block", "patch_embed", "vit", "pixels", "mae_decoder", "grad_reverse"])
+                       ["linear", "layer_norm", "mlp", "attention", "block", "patch_embed", "vit", "pixels", "mae_decoder", "grad_reverse",
+                        "conv2d", "batch_norm", "prelu", "relu", "max_pool2d", "global_avg_pool", "separable_conv2d", "add", "softmax",
+                        "flatten", "permute", "sequential", "graph"])
         XCTAssertTrue(items?.allSatisfy { ($0["description"] as? String)?.isEmpty == false } ?? false)
         let filtered = try zoo("list", "models", "--filter", "fmae-iat-*")
         XCTAssertEqual(filtered.stdout.components(separatedBy: "\n").filter { $0.contains("fmae-iat-vit-large-bp4d-fold") }.count, 3)

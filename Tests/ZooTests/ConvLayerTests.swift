@@ -37,6 +37,7 @@ final class ConvLayerTests: XCTestCase {
         try checkLayer(#"{"type": "global_avg_pool"}"#, input: x)
         try checkLayer(#"{"type": "softmax", "dim": 1}"#, input: x)
         try checkLayer(#"{"type": "flatten"}"#, input: x)
+        try checkLayer(#"{"type": "permute", "dims": [0, 3, 2, 1]}"#, input: x)
     }
 
     /// MTCNN's P-Net as a graph: a trunk and two heads (face probability over channels, box offsets).
@@ -153,6 +154,7 @@ final class ConvLayerTests: XCTestCase {
             (#"{"type": "max_pool2d", "kernel_size": 3, "padding": 2}"#, "layer.padding: padding [2, 2, 2, 2] exceeds half the 3×3 window"),
             (#"{"type": "softmax", "dim": 99}"#, "layer.dim: expected a dimension in -16…15, got 99"),
             (#"{"type": "separable_conv2d", "in_channels": 4, "out_channels": 6, "kernel_size": 3, "depth_multiplier": 0}"#, "layer.depth_multiplier"),
+            (#"{"type": "permute", "dims": [0, 2, 2]}"#, "layer.dims: expected a permutation of 0…rank−1 (rank 1 to 16), got 0, 2, 2"),
             (#"{"type": "sequential", "layers": []}"#, "layer.layers: expected 1 to 65536 layers, got 0"),
             (#"{"type": "sequential", "layers": [{"type": "relu", "name": "a"}, {"type": "relu", "name": "a"}]}"#, "layer.layers[1].name: name \"a\" is used twice"),
             (#"{"type": "sequential", "layers": [{"type": "relu", "name": "a.b"}]}"#, "layer.layers[0].name: expected a name without dots"),
@@ -172,6 +174,40 @@ final class ConvLayerTests: XCTestCase {
         for (json, expected) in cases {
             let message = error(json)
             XCTAssertTrue(message.hasPrefix(expected), "\(json)\n  gave: \(message)\n  expected: \(expected)…")
+        }
+    }
+}
+
+/// Shape checking: what a container returns for an input shape, or which node cannot take it.
+final class ConvShapeCheckingTests: XCTestCase {
+    func testGraphOutputShapesMatchARunAndMismatchesNameTheNode() throws {
+        let graph = try buildLayer(ConvLayerTests.pnet) as! Graph
+        let x = randomTensor([2, 3, 17, 14], seed: 1)
+        XCTAssertEqual(try graph.outputShapes(for: [x.shape]), withNoGrad { graph.run([x]).map(\.shape) })
+        func message(_ shape: [Int]) -> String {
+            do { _ = try graph.outputShapes(for: [shape]); return "fits" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(message([1, 4, 12, 12]), "conv1: conv2d expects 3 input channels, got [1, 4, 12, 12]")
+        XCTAssertEqual(message([1, 3, 12]), "conv1: conv2d expects a rank-4 input [N, C, H, W], got [1, 3, 12]")
+        XCTAssertEqual(message([1, 3, 9, 9]), "conv3: conv2d: a 3×3 window (dilation 1×1) with padding valid does not fit input [1, 16, 2, 2]")
+        // A spec whose layers do not fit each other: found before anything runs.
+        let seq = try buildLayer(#"""
+            {"type": "sequential", "layers": [{"name": "features", "type": "sequential", "layers": [
+                {"name": "conv", "type": "conv2d", "in_channels": 1, "out_channels": 8, "kernel_size": 3},
+                {"name": "bn", "type": "batch_norm", "num_features": 4}]}]}
+            """#) as! Sequential
+        XCTAssertThrowsError(try seq.outputShape(for: [[1, 1, 5, 5]])) { error in
+            XCTAssertEqual("\(error)", "features.bn: batch_norm expects [N, 4, …], got [1, 8, 3, 3]")
+        }
+        let mini = try buildLayer(#"""
+            {"type": "graph", "nodes": [
+              {"name": "sep", "layer": {"type": "separable_conv2d", "in_channels": 2, "out_channels": 4, "kernel_size": 3, "stride": 2, "padding": "same"}},
+              {"name": "short", "inputs": ["input"], "layer": {"type": "conv2d", "in_channels": 2, "out_channels": 4, "kernel_size": 1}},
+              {"name": "add", "inputs": ["sep", "short"], "layer": {"type": "add"}},
+              {"name": "flat", "layer": {"type": "flatten"}}]}
+            """#) as! Graph
+        XCTAssertThrowsError(try mini.outputShapes(for: [[1, 2, 6, 6]])) { error in
+            XCTAssertEqual("\(error)", "add: add expects two or more inputs of one shape, got [1, 4, 3, 3], [1, 4, 6, 6]")
         }
     }
 }

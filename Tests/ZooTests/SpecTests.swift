@@ -52,7 +52,7 @@ final class SpecTests: XCTestCase {
     func testErrorsNameTheirJSONPath() {
         XCTAssertEqual(specError(#"{"encoder": {"type": "vit", "depth": "12"}}"#), #"encoder.depth: expected an integer, got "12""#)
         XCTAssertEqual(specError(#"{"encoder": {"type": "vit", "depth": 2.5}}"#), "encoder.depth: expected an integer, got 2.5")
-        XCTAssertEqual(specError(#"{"encoder": {"type": "vitt"}}"#)?.hasPrefix(#"encoder.type: unknown type "vitt" (known: attention, block"#), true)
+        XCTAssertEqual(specError(#"{"encoder": {"type": "vitt"}}"#)?.hasPrefix(#"encoder.type: unknown type "vitt" (known: add, attention, batch_norm, block"#), true)
         XCTAssertEqual(specError(#"{"encoder": {"depth": 2}}"#), "encoder.type: missing (expected a string)")
         XCTAssertEqual(specError(#"{"heads": []}"#), "encoder: missing (expected an object)")
         XCTAssertEqual(specError(#"{"encoder": {"type": "vit", "dpeth": 2}}"#), #"encoder.dpeth: unknown field (did you mean "depth"?)"#)
