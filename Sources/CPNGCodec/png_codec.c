@@ -33,10 +33,14 @@ static void fail(zoo_png_decoder *decoder, const char *message) {
     snprintf(decoder->status->message, sizeof decoder->status->message, "%s", message);
 }
 
-// libpng's error function must not return.
+// libpng's error function must not return. libpng often warns with the details just before a terse
+// error ("Image width is zero in IHDR", then "Invalid IHDR data"): the message keeps both.
 static void on_error(png_structp png, png_const_charp message) {
     zoo_png_decoder *decoder = png_get_error_ptr(png);
-    fail(decoder, message ? message : "libpng error");
+    char text[sizeof decoder->status->message];
+    if (decoder->warning[0]) snprintf(text, sizeof text, "%s (%s)", message ? message : "libpng error", decoder->warning);
+    else snprintf(text, sizeof text, "%s", message ? message : "libpng error");
+    fail(decoder, text);
     longjmp(decoder->jump, 1);
 }
 
