@@ -2,7 +2,7 @@
 # Both first install the system libraries zoo links (Debian packages) when they are missing.
 
 SWIFT ?= swift
-APT_PACKAGES := libopenblas-dev libhdf5-dev libjpeg-dev libzstd-dev libssl-dev libcurl4 pkg-config
+APT_PACKAGES := libopenblas-dev libhdf5-dev libjpeg-dev libpng-dev libzstd-dev libssl-dev libcurl4 pkg-config
 # Numeric code is only meaningful optimised: tests and the demo run release builds.
 CONFIG ?= release
 
@@ -79,7 +79,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_CI_SECONDS ?= 20
 FUZZ_BUILD := .build-fuzz
 FUZZ_BIN = $(FUZZ_BUILD)/release
-FUZZ_TARGETS := FuzzSafeTensors FuzzTorchZip FuzzTorchLegacy FuzzZipArchive FuzzSpec FuzzLabels FuzzJPEG FuzzPPM FuzzShards FuzzHDF5
+FUZZ_TARGETS := FuzzSafeTensors FuzzTorchZip FuzzTorchLegacy FuzzZipArchive FuzzSpec FuzzLabels FuzzJPEG FuzzPNG FuzzPPM FuzzShards FuzzHDF5
 # Seeds per target: files under Tests/*/Fixtures (globs).
 SEEDS_FuzzSafeTensors := Tests/*/Fixtures/*.safetensors
 SEEDS_FuzzTorchZip := Tests/CheckpointTests/Fixtures/*_zip.pth Tests/CheckpointTests/Fixtures/views.pth Tests/CheckpointTests/Fixtures/*_module.pth
@@ -88,6 +88,7 @@ SEEDS_FuzzZipArchive := Tests/CheckpointTests/Fixtures/zip64.pth Tests/Checkpoin
 SEEDS_FuzzSpec := Tests/ZooTests/Fixtures/*.json Tests/ZooTests/Fixtures/fuzz/*.json zoo.json
 SEEDS_FuzzLabels := Fuzz/Seeds/labels/*.jsonl
 SEEDS_FuzzJPEG := Tests/ImagesTests/Fixtures/*.jpg
+SEEDS_FuzzPNG := Tests/ImagesTests/Fixtures/*.png
 SEEDS_FuzzPPM := Tests/ImagesTests/Fixtures/*.ppm Tests/DataTests/Fixtures/*.ppm
 SEEDS_FuzzShards := Tests/DataTests/Fixtures/*.shard
 SEEDS_FuzzHDF5 := Tests/CheckpointTests/Fixtures/*.h5

@@ -33,6 +33,11 @@ let package = Package(
         // libjpeg's calls with their setjmp/longjmp error handling, which Swift cannot express.
         .target(name: "CJPEGCodec", dependencies: ["CJPEG"], path: "Sources/CJPEGCodec"),
         .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        // libpng's calls with their setjmp/longjmp error handling, and the conversion to Pillow's RGB.
+        .target(name: "CPNGCodec", dependencies: ["CPNG"], path: "Sources/CPNGCodec"),
+        .systemLibrary(
             name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]),
 
@@ -59,9 +64,9 @@ let package = Package(
         .target(name: "Keras", dependencies: ["Checkpoint", "JSON"]),
         // The built-in layer plugins (ViT, MAE decoder, heads, …).
         .target(name: "Layers", dependencies: ["Zoo", "Tensors"]),
-        // Images: decoding (JPEG through libjpeg, PPM), PIL-compatible resizing, normalisation and FMAE's
-        // training augmentation.
-        .target(name: "Images", dependencies: ["Tensors", "CJPEGCodec"]),
+        // Images: decoding (JPEG through libjpeg, PNG through libpng, PPM), PIL-compatible resizing,
+        // normalisation and FMAE's training augmentation.
+        .target(name: "Images", dependencies: ["Tensors", "CJPEGCodec", "CPNGCodec"]),
         // Datasets: AU label files, ImageFolder expressions, image lists, zstd shards, batch loading.
         .target(name: "Data", dependencies: ["Images", "Checkpoint", "Zoo", "Tensors", "CZstd"]),
         // The synthetic face generator behind `zoo data synth` and the demo.

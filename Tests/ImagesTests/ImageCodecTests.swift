@@ -220,15 +220,18 @@ final class ImageCodecTests: XCTestCase {
         XCTAssertEqual(try ImageFile.read(Self.fixture("img_pattern.ppm")), try PPM.decode(Self.bytes("img_pattern.ppm"), name: ""))
 
         let png = Self.fixture("img_pattern.png")
-        XCTAssertThrowsError(try ImageFile.read(png)) { error in
-            XCTAssertEqual("\(error)", "\(png): not a JPEG or PPM image (it looks like a PNG image)")
+        XCTAssertEqual(try ImageFile.read(png), try PNG.decode(file: png))
+        let gif = directory.appendingPathComponent("animation.jpg").path
+        try Data("GIF89a".utf8).write(to: URL(fileURLWithPath: gif))
+        XCTAssertThrowsError(try ImageFile.read(gif)) { error in
+            XCTAssertEqual("\(error)", "\(gif): not a JPEG, PNG or PPM image (it looks like a GIF image)")
         }
         let empty = directory.appendingPathComponent("empty.jpg").path
         try Data().write(to: URL(fileURLWithPath: empty))
         XCTAssertThrowsError(try ImageFile.read(empty)) { XCTAssertEqual($0 as? ImageError, .empty(file: empty)) }
         let text = directory.appendingPathComponent("notes.jpg").path
         try Data("hello".utf8).write(to: URL(fileURLWithPath: text))
-        XCTAssertThrowsError(try ImageFile.read(text)) { XCTAssertEqual("\($0)", "\(text): not a JPEG or PPM image") }
+        XCTAssertThrowsError(try ImageFile.read(text)) { XCTAssertEqual("\($0)", "\(text): not a JPEG, PNG or PPM image") }
         let missing = directory.appendingPathComponent("missing.jpg").path
         XCTAssertThrowsError(try ImageFile.read(missing)) {
             XCTAssertEqual($0 as? ImageError, .unreadable(file: missing, reason: "No such file or directory"))

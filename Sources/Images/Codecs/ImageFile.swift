@@ -1,7 +1,7 @@
 import Foundation
 
 /// Reads an image file whatever its format, told by its content rather than its name (datasets are full of
-/// `.jpg` files that are something else): JPEG, or binary PPM (P6).
+/// `.jpg` files that are something else): JPEG, PNG, or binary PPM (P6).
 public enum ImageFile {
     public static func read(_ path: String) throws -> RGBImage {
         try decode(readImageFileBytes(path), name: path)
@@ -11,8 +11,10 @@ public enum ImageFile {
     public static func decode(_ bytes: [UInt8], name: String) throws -> RGBImage {
         guard !bytes.isEmpty else { throw ImageError.empty(file: name) }
         if bytes.count >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8 { return try JPEG.decode(bytes, name: name) }
+        // "\x89PNG" alone, so that a signature damaged further on gets PNG's own error.
+        if bytes.starts(with: PNG.signature.prefix(4)) { return try PNG.decode(bytes, name: name) }
         if bytes.count >= 2 && bytes[0] == UInt8(ascii: "P") && bytes[1] == UInt8(ascii: "6") { return try PPM.decode(bytes, name: name) }
-        throw ImageError.wrongFormat(file: name, expected: "a JPEG or PPM image", looksLike: sniffedFormat(bytes))
+        throw ImageError.wrongFormat(file: name, expected: "a JPEG, PNG or PPM image", looksLike: sniffedFormat(bytes))
     }
 }
 
