@@ -142,6 +142,83 @@ public let builtinCatalogJSON = #"""
                            "mlp_ratio": 4.0, "qkv_bias": true, "norm_eps": 1e-6, "global_pool": "avg", "drop_path_rate": 0.1},
                "heads": [{"name": "head", "type": "linear", "out_features": 12},
                          {"name": "ID_head", "type": "linear", "out_features": 41, "grad_reverse": 2.0}]}
+    },
+    {
+      "name": "mtcnn",
+      "kind": "finetuned",
+      "description": "MTCNN face detector (P-, R-, O-Net) with the weights facenet-pytorch 2.6.0 ships (MIT), bundled with zoo: boxes, scores and 5 landmarks for `zoo run detect` and `predict --faces`",
+      "paper": "arXiv:1604.02878",
+      "source": "bundled:mtcnn",
+      "format": "pt",
+      "spec": {
+        "family": "mtcnn",
+        "pnet": {"type": "graph", "inputs": ["image"], "nodes": [
+          {"name": "conv1", "layer": {"type": "conv2d", "in_channels": 3, "out_channels": 10, "kernel_size": 3}},
+          {"name": "prelu1", "layer": {"type": "prelu", "num_parameters": 10}},
+          {"name": "pool1", "layer": {"type": "max_pool2d", "kernel_size": 2, "stride": 2, "ceil_mode": true}},
+          {"name": "conv2", "layer": {"type": "conv2d", "in_channels": 10, "out_channels": 16, "kernel_size": 3}},
+          {"name": "prelu2", "layer": {"type": "prelu", "num_parameters": 16}},
+          {"name": "conv3", "layer": {"type": "conv2d", "in_channels": 16, "out_channels": 32, "kernel_size": 3}},
+          {"name": "prelu3", "layer": {"type": "prelu", "num_parameters": 32}},
+          {"name": "conv4_1", "inputs": ["prelu3"], "layer": {"type": "conv2d", "in_channels": 32, "out_channels": 2, "kernel_size": 1}},
+          {"name": "softmax4_1", "inputs": ["conv4_1"], "layer": {"type": "softmax", "dim": 1}},
+          {"name": "conv4_2", "inputs": ["prelu3"], "layer": {"type": "conv2d", "in_channels": 32, "out_channels": 4, "kernel_size": 1}}
+        ], "outputs": ["conv4_2", "softmax4_1"]},
+        "rnet": {"type": "graph", "inputs": ["image"], "nodes": [
+          {"name": "conv1", "layer": {"type": "conv2d", "in_channels": 3, "out_channels": 28, "kernel_size": 3}},
+          {"name": "prelu1", "layer": {"type": "prelu", "num_parameters": 28}},
+          {"name": "pool1", "layer": {"type": "max_pool2d", "kernel_size": 3, "stride": 2, "ceil_mode": true}},
+          {"name": "conv2", "layer": {"type": "conv2d", "in_channels": 28, "out_channels": 48, "kernel_size": 3}},
+          {"name": "prelu2", "layer": {"type": "prelu", "num_parameters": 48}},
+          {"name": "pool2", "layer": {"type": "max_pool2d", "kernel_size": 3, "stride": 2, "ceil_mode": true}},
+          {"name": "conv3", "layer": {"type": "conv2d", "in_channels": 48, "out_channels": 64, "kernel_size": 2}},
+          {"name": "prelu3", "layer": {"type": "prelu", "num_parameters": 64}},
+          {"name": "permute", "layer": {"type": "permute", "dims": [0, 3, 2, 1]}},
+          {"name": "flatten", "layer": {"type": "flatten"}},
+          {"name": "dense4", "layer": {"type": "linear", "in_features": 576, "out_features": 128}},
+          {"name": "prelu4", "layer": {"type": "prelu", "num_parameters": 128}},
+          {"name": "dense5_1", "inputs": ["prelu4"], "layer": {"type": "linear", "in_features": 128, "out_features": 2}},
+          {"name": "softmax5_1", "inputs": ["dense5_1"], "layer": {"type": "softmax", "dim": 1}},
+          {"name": "dense5_2", "inputs": ["prelu4"], "layer": {"type": "linear", "in_features": 128, "out_features": 4}}
+        ], "outputs": ["dense5_2", "softmax5_1"]},
+        "onet": {"type": "graph", "inputs": ["image"], "nodes": [
+          {"name": "conv1", "layer": {"type": "conv2d", "in_channels": 3, "out_channels": 32, "kernel_size": 3}},
+          {"name": "prelu1", "layer": {"type": "prelu", "num_parameters": 32}},
+          {"name": "pool1", "layer": {"type": "max_pool2d", "kernel_size": 3, "stride": 2, "ceil_mode": true}},
+          {"name": "conv2", "layer": {"type": "conv2d", "in_channels": 32, "out_channels": 64, "kernel_size": 3}},
+          {"name": "prelu2", "layer": {"type": "prelu", "num_parameters": 64}},
+          {"name": "pool2", "layer": {"type": "max_pool2d", "kernel_size": 3, "stride": 2, "ceil_mode": true}},
+          {"name": "conv3", "layer": {"type": "conv2d", "in_channels": 64, "out_channels": 64, "kernel_size": 3}},
+          {"name": "prelu3", "layer": {"type": "prelu", "num_parameters": 64}},
+          {"name": "pool3", "layer": {"type": "max_pool2d", "kernel_size": 2, "stride": 2, "ceil_mode": true}},
+          {"name": "conv4", "layer": {"type": "conv2d", "in_channels": 64, "out_channels": 128, "kernel_size": 2}},
+          {"name": "prelu4", "layer": {"type": "prelu", "num_parameters": 128}},
+          {"name": "permute", "layer": {"type": "permute", "dims": [0, 3, 2, 1]}},
+          {"name": "flatten", "layer": {"type": "flatten"}},
+          {"name": "dense5", "layer": {"type": "linear", "in_features": 1152, "out_features": 256}},
+          {"name": "prelu5", "layer": {"type": "prelu", "num_parameters": 256}},
+          {"name": "dense6_1", "inputs": ["prelu5"], "layer": {"type": "linear", "in_features": 256, "out_features": 2}},
+          {"name": "softmax6_1", "inputs": ["dense6_1"], "layer": {"type": "softmax", "dim": 1}},
+          {"name": "dense6_2", "inputs": ["prelu5"], "layer": {"type": "linear", "in_features": 256, "out_features": 4}},
+          {"name": "dense6_3", "inputs": ["prelu5"], "layer": {"type": "linear", "in_features": 256, "out_features": 10}}
+        ], "outputs": ["dense6_2", "dense6_3", "softmax6_1"]},
+        "min_face_size": 20,
+        "thresholds": [0.6, 0.7, 0.7],
+        "factor": 0.709
+      }
+    },
+    {
+      "name": "fer-emotion",
+      "kind": "finetuned",
+      "description": "fer's Keras mini-Xception (MIT) for 7 expressions on 64x64 grayscale faces, bundled with zoo",
+      "source": "bundled:fer/emotion_model.hdf5",
+      "format": "hdf5",
+      "sha256": "59534287fdfb125e30a94400296c25ea9f5d706fca93dd8adbbbed916799ea0e",
+      "spec": {
+        "family": "keras",
+        "classes": ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"],
+        "preprocessing": {"channels": "grayscale", "size": 64, "resize": "bilinear", "scale": 0.00392156862745098, "mean": [0.5], "std": [0.5]}
+      }
     }
   ]
 }
