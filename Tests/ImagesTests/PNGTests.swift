@@ -160,7 +160,46 @@ final class PNGTests: XCTestCase {
         XCTAssertEqual(mismatches.value, 0)
     }
 
+    /// Damage behind valid checksums, which a fuzzer blind inside libpng rarely produces: random bytes of
+    /// every fixture changed and every chunk's CRC recomputed, so that libpng reads on into the damaged
+    /// header values, palettes and deflate streams. Each must decode or end in an ImageError, never crash.
+    func testMutationsWithValidCRCsEndInErrors() throws {
+        var generator = SplitMix64(seed: 11)
+        var decoded = 0, failed = 0
+        for kind in try Self.kinds() {
+            let png = try Self.bytes(kind + ".png")
+            for _ in 0..<200 {
+                var mutated = png
+                for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                    mutated[Int.random(in: 8..<mutated.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                }
+                Self.fixCRCs(&mutated)
+                do {
+                    _ = try PNG.decode(mutated, name: "mutated.png")
+                    decoded += 1
+                } catch is ImageError {
+                    failed += 1
+                }
+            }
+        }
+        print("mutated PNGs: \(decoded) decoded, \(failed) refused")
+        XCTAssertGreaterThan(failed, 0)
+        XCTAssertGreaterThan(decoded, 0)
+    }
+
     // MARK: Helpers
+
+    /// Recomputes the CRC of every chunk whose length still fits in the file.
+    static func fixCRCs(_ png: inout [UInt8]) {
+        var i = 8
+        while i + 12 <= png.count {
+            let length = Int(png[i]) << 24 | Int(png[i + 1]) << 16 | Int(png[i + 2]) << 8 | Int(png[i + 3])
+            guard length <= png.count - i - 12 else { return }
+            png.replaceSubrange((i + 8 + length)..<(i + 12 + length), with: bigEndian(crc32(Array(png[(i + 4)..<(i + 8 + length)]))))
+            i += 12 + length
+        }
+    }
+
 
     /// Where a chunk's data lies (its CRC follows), for the first chunk of that type.
     static func chunkOffset(_ type: String, in png: [UInt8]) -> (data: Range<Int>, Void)? {
