@@ -7,7 +7,7 @@ import Tensors
 public enum ClassifierFamily: ModelFamily {
     public static let name = "classifier"
     public static let summary = "an image encoder (vit, pixels) with named heads on its pooled feature (FMAE, FMAE-IAT)"
-    public static let roles = ["predict", "eval", "au", "iat", "fer", "id-probe", "features"]
+    public static let roles = ["predict", "eval", "au", "iat", "fer", "id-probe"]
 
     static let fields = ["encoder", "heads"]
     static let headFields = ["name", "grad_reverse"]

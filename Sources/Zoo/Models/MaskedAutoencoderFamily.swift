@@ -6,7 +6,7 @@ import Tensors
 public enum MaskedAutoencoderFamily: ModelFamily {
     public static let name = "mae"
     public static let summary = "a masked autoencoder: a ViT encoder over a random part of the patches and a light pixel decoder (MAE, FMAE pretraining)"
-    public static let roles = ["predict", "pretrain", "reconstruct"]
+    public static let roles = ["predict", "pretrain", "reconstruct", "id-probe"]
 
     static let fields = ["encoder", "decoder", "mask_ratio", "norm_pix_loss"]
 
