@@ -10,6 +10,8 @@ public struct TrainedModelOptions: TaskOptionGroup {
     public var weights: String?
     public var key: String?
     public var randomWeights: Bool
+    /// Leave out the checkpoint's classifier head where the model has none (a timm classifier into an encoder).
+    public var dropHead: Bool
 
     public static let options: [TaskOption] = [
         TaskOption("run", .path, help: "a run folder: its model.json and checkpoint/weights.safetensors (instead of --model/--weights)"),
@@ -17,6 +19,7 @@ public struct TrainedModelOptions: TaskOptionGroup {
         TaskOption("weights", .path, help: "checkpoint for --model (.pth/.pt/.bin, .safetensors or .h5)"),
         TaskOption("key", .string, help: "checkpoint entry holding the state dict (default: model, state_dict, …)"),
         TaskOption("random-weights", .flag, help: "use --model with random weights (a released catalog model otherwise needs --weights)"),
+        TaskOption("drop-head", .flag, help: "leave out the checkpoint's classifier head (head.*) where --model has none, e.g. a timm ImageNet classifier into an encoder"),
     ]
 
     public init(_ a: TaskArguments) throws {
@@ -25,6 +28,7 @@ public struct TrainedModelOptions: TaskOptionGroup {
         weights = a.optionalString("weights")
         key = a.optionalString("key")
         randomWeights = a.flag("random-weights")
+        dropHead = a.flag("drop-head")
         if run != nil && (model != nil || weights != nil) { throw TaskUsageError("zoo run \(a.task): give --run DIR, or --model (and --weights), not both") }
         if run == nil && model == nil { throw TaskUsageError("zoo run \(a.task): give --run DIR or --model") }
         if weights != nil && randomWeights { throw TaskUsageError("--weights and --random-weights exclude each other") }
@@ -54,7 +58,7 @@ public struct TrainedModelOptions: TaskOptionGroup {
         var loaded: Set<String>?
         if let weights {
             loaded = Set(try CheckpointReader.read(path: weights, key: key).tensors.map(\.name))
-            try WeightLoader.load(weights, into: built, options: .init(strict: strict, key: key))
+            try WeightLoader.load(weights, into: built, options: .init(strict: strict, dropHead: dropHead, key: key))
         }
         built.module.eval()
         return (built, loaded)

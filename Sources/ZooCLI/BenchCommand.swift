@@ -34,27 +34,19 @@ struct BenchCommand: ParsableCommand {
         try reportingErrors {
             let catalog = try Catalog.locate()
             let (name, spec, built) = try catalog.buildModel(model)
-            let encoder = built.encoder
+            let input = [batch] + built.inputShape
             let generator = Generator(seed: 1)
-            let images = Tensor.randn([batch, encoder.inChannels, encoder.imageSize, encoder.imageSize], generator: generator)
+            let images = Tensor.randn(input, generator: generator)
+            func describe(_ outputs: [(name: String, tensor: Tensor)]) -> String { outputs.map { "\($0.name) \($0.tensor.shape)" }.joined(separator: ", ") }
             // Each step returns the shapes of what the model produced, printed once.
-            let step: () -> String
+            let step: () throws -> String
             switch mode {
             case .data:
                 return
             case .infer:
                 built.module.eval()
                 step = {
-                    withNoGrad {
-                        switch built {
-                        case let .classifier(m):
-                            let out = m(images)
-                            return (["features \(out.features.shape)"] + out.logits.map { "\($0.name) \($0.tensor.shape)" }).joined(separator: ", ")
-                        case let .maskedAutoencoder(m):
-                            let out = m(images)
-                            return "loss \(out.loss.shape), pred \(out.prediction.shape), mask \(out.mask.shape)"
-                        }
-                    }
+                    withNoGrad { describe(built.network.outputs(images, extra: [:])) }
                 }
             case .train:
                 built.module.train()
@@ -64,23 +56,18 @@ struct BenchCommand: ParsableCommand {
                 var targets: Tensor?
                 step = {
                     let loss: Tensor
-                    var shapes = ""
-                    switch built {
-                    case let .classifier(m):
-                        let out = m(images)
-                        shapes = (["features \(out.features.shape)"] + out.logits.map { "\($0.name) \($0.tensor.shape)" }).joined(separator: ", ")
-                        if let first = out.logits.first {
-                            let t = targets ?? Tensor(first.tensor.scalars.indices.map { _ in generator.uniform() < 0.3 ? 1 : 0 },
-                                                      shape: first.tensor.shape)
-                            targets = t
-                            loss = Tensor.binaryCrossEntropyWithLogits(logits: first.tensor, targets: t)
-                        } else {
-                            loss = out.features.squared().mean()
-                        }
-                    case let .maskedAutoencoder(m):
-                        let out = m(images)
-                        shapes = "loss \(out.loss.shape), pred \(out.prediction.shape), mask \(out.mask.shape)"
-                        loss = out.loss
+                    let outputs = built.network.outputs(images, extra: [:])
+                    let shapes = describe(outputs)
+                    // A model's own loss when it has one (MAE); else BCE on its first output that is not the
+                    // pooled features (a classifier's first head); else a loss on whatever it gives.
+                    if let own = outputs.first(where: { $0.name == "loss" }) {
+                        loss = own.tensor
+                    } else if let first = outputs.first(where: { $0.name != "features" }) ?? outputs.first {
+                        let t = targets ?? Tensor(first.tensor.scalars.indices.map { _ in generator.uniform() < 0.3 ? 1 : 0 }, shape: first.tensor.shape)
+                        targets = t
+                        loss = first.name == "features" ? first.tensor.squared().mean() : Tensor.binaryCrossEntropyWithLogits(logits: first.tensor, targets: t)
+                    } else {
+                        throw UserFacingError("\(name): the model gives no outputs to train on")
                     }
                     built.module.zeroGrad()
                     loss.backward()
@@ -88,12 +75,12 @@ struct BenchCommand: ParsableCommand {
                     return shapes + ", loss \(String(format: "%.4f", loss.item))"
                 }
             }
-            let shapes = step()  // warm-up: first-touch allocation
-            if !json { print("\(name): input [\(batch), \(encoder.inChannels), \(encoder.imageSize), \(encoder.imageSize)] → \(shapes)") }
+            let shapes = try step()  // warm-up: first-touch allocation
+            if !json { print("\(name): input \(input) → \(shapes)") }
             var times: [Double] = []
             for _ in 0..<steps {
                 let start = DispatchTime.now().uptimeNanoseconds
-                _ = step()
+                _ = try step()
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
             let median = times.sorted()[times.count / 2]

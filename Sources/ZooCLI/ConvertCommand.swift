@@ -13,7 +13,9 @@ struct ConvertCommand: ParsableCommand {
             dict is taken from `model`, `state_dict`, … (or --key) and DistributedDataParallel/torch.compile \
             prefixes are stripped; names, shapes and values are kept (bit-exact unless --dtype converts floats). \
             With --model the tensors are checked strictly against that model and nothing is written on a \
-            mismatch. DST appears only when complete.
+            mismatch; with --drop-head as well, the checkpoint's classifier head (head.*) that the model has \
+            no place for (a timm ImageNet classifier converted for a headless encoder) is left out of DST and \
+            named. DST appears only when complete.
             """)
 
     @Argument(help: "Checkpoint to read.") var source: String
@@ -21,12 +23,14 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Checkpoint entry that holds the state dict.") var key: String?
     @Option(help: "Convert floating-point tensors to f32, f16 or bf16.") var dtype: String?
     @Option(help: "Check against this model (catalog name or JSON spec) before writing.") var model: String?
+    @Flag(help: "With --model: leave out the checkpoint's classifier head (head.*) where the model has none.") var dropHead = false
 
     enum Target { case safetensors, hdf5 }
 
     func validate() throws {
         _ = try target()
         if let dtype, !["f32", "f16", "bf16"].contains(dtype) { throw ValidationError("--dtype must be f32, f16 or bf16, got \(dtype)") }
+        if dropHead && model == nil { throw ValidationError("--drop-head needs --model: the model says which head tensors it has no place for") }
     }
 
     func target() throws -> Target {
@@ -45,7 +49,12 @@ struct ConvertCommand: ParsableCommand {
                 let catalog = try Catalog.locate()
                 let built = try catalog.buildModel(model)
                 spec = built.spec
-                try checkStrictly(file, against: built.model.module)
+                // Only what the user asked to leave out: convert keeps names, shapes and values otherwise.
+                let state = try WeightLoader.adapt(file, to: built.model, options: .init(dropHead: dropHead))
+                let kept = Set(state.names)
+                file.tensors = file.tensors.filter { kept.contains($0.name) }
+                if !state.leftOut.isEmpty { print("left out: " + state.describeLeftOut(state.leftOut.map(\.name))) }
+                try WeightLoader.checkStrictly(StateDict(file.tensors), against: built.model, file: source)
             }
             if let dtype, let target = DType(shortName: dtype) {
                 file.tensors = file.tensors.map { ($0.name, $0.tensor.dtype.isFloatingPoint ? $0.tensor.converted(to: target) : $0.tensor) }
@@ -59,19 +68,5 @@ struct ConvertCommand: ParsableCommand {
             }
             print("wrote \(file.tensors.count) tensors (\(grouped(file.parameterCount)) values) to \(destination)")
         }
-    }
-
-    /// Every model parameter present with its shape, and nothing else; all problems listed at once.
-    func checkStrictly(_ file: TensorFile, against module: Module) throws {
-        var problems = LoadError(missing: [], unexpected: [], mismatched: [])
-        let shapes = Dictionary(uniqueKeysWithValues: file.tensors.map { ($0.name, $0.tensor.shape) })
-        let expected = module.namedParameters()
-        for (k, t) in expected {
-            guard let s = shapes[k] else { problems.missing.append(k); continue }
-            if s != t.shape { problems.mismatched.append((k, t.shape, s)) }
-        }
-        let known = Set(expected.map(\.key))
-        problems.unexpected = file.tensors.map(\.name).filter { !known.contains($0) }
-        if !problems.isEmpty { throw CheckpointError.modelMismatch(file: source, report: problems.description) }
     }
 }

@@ -4,11 +4,11 @@ import Zoo
 
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "List catalog models, layer plugins or task plugins.")
+        commandName: "list", abstract: "List catalog models, model families, layer plugins or task plugins.")
 
-    enum What: String, ExpressibleByArgument, CaseIterable { case all, models, layers, tasks }
+    enum What: String, ExpressibleByArgument, CaseIterable { case all, models, families, layers, tasks }
 
-    @Argument(help: "What to list: models, layers, tasks (default: all).") var what: What = .all
+    @Argument(help: "What to list: models, families, layers, tasks (default: all).") var what: What = .all
     @Option(help: "Only names matching this glob (*, ?).") var filter: String?
     @Flag(help: "Print a JSON array of objects.") var json = false
 
@@ -23,6 +23,11 @@ struct ListCommand: ParsableCommand {
                     rows.append(("models", e.name, e.description, extra))
                 }
             }
+            if what == .all || what == .families {
+                for f in ModelFamilyRegistry.shared.all {
+                    rows.append(("families", f.name, f.summary, [("serves", .array(f.roles.map { .string($0) }))]))
+                }
+            }
             if what == .all || what == .layers {
                 for p in LayerRegistry.shared.all { rows.append(("layers", p.name, p.summary, [])) }
             }
@@ -33,13 +38,13 @@ struct ListCommand: ParsableCommand {
 
             if json {
                 printJSON(.array(rows.map { r in
-                    .object([("name", .string(r.name)), ("kind", .string(String(r.section.dropLast()))),
+                    .object([("name", .string(r.name)), ("kind", .string(r.section == "families" ? "family" : String(r.section.dropLast()))),
                              ("description", .string(r.description))] + r.extra.filter { $0.0 != "kind" || r.section != "models" } +
                             (r.section == "models" ? r.extra.filter { $0.0 == "kind" }.map { ("model_kind", $0.1) } : []))
                 }))
                 return
             }
-            for section in ["models", "layers", "tasks"] where what == .all || what.rawValue == section {
+            for section in ["models", "families", "layers", "tasks"] where what == .all || what.rawValue == section {
                 let items = rows.filter { $0.section == section }
                 print("\(section.uppercased()) (\(items.count))")
                 let width = items.map(\.name.count).max() ?? 0

@@ -36,6 +36,9 @@ struct RunCommand: ParsableCommand {
             try plugin.run(arguments)
         } catch let e as TaskUsageError {
             throw ValidationError(e.description)
+        } catch let e as ModelRoleError {
+            // --model names a model of a family the task cannot use: a usage mistake, as a wrong option is.
+            throw ValidationError(e.description)
         } catch let TrainingError.interrupted(signal, message) {
             // The conventional status of a process stopped by a signal: 128 + its number (130, 143).
             FileHandle.standardError.write(Data("zoo: \(message)\n".utf8))

@@ -21,6 +21,9 @@ struct ShowCommand: ParsableCommand {
                 printJSON(.object([
                     ("name", .string(name)),
                     ("spec", spec),
+                    ("family", .string(built.family.name)),
+                    ("serves", .array(built.family.roles.map { .string($0) })),
+                    ("details", .object(built.family.describe(built.network))),
                     ("parameters", .integer(total)),
                     ("trainable_parameters", .integer(trainable)),
                     ("tensors", .array(named.map { .object([("name", .string($0.key)), ("shape", .array($0.tensor.shape.map { .integer($0) })),
@@ -29,6 +32,8 @@ struct ShowCommand: ParsableCommand {
                 return
             }
             print(name)
+            print("family: \(built.family.name) (\(built.family.summary)); serves: \(built.family.roles.joined(separator: ", "))")
+            for (key, value) in built.family.describe(built.network) { print("\(key): \(value.serialized())") }
             printTree(named)
             print("parameters: \(grouped(total)) (\(grouped(trainable)) trainable), \(named.count) tensors")
         }

@@ -16,6 +16,8 @@ struct ZooCommand: ParsableCommand {
     static func registerBuiltins() {
         LayerRegistry.shared.register(builtinLayerPlugins)
         TaskRegistry.shared.register(builtinTaskPlugins)
+        // Model families: the shared registry starts with Zoo's own (classifier, mae); a family defined
+        // elsewhere adds its line here: ModelFamilyRegistry.shared.register(MyFamily.self).
     }
 
     static func main() {

@@ -35,7 +35,7 @@ final class RunMachineryTests: XCTestCase {
         let registry = LayerRegistry()
         registry.register(builtinLayerPlugins)
         let model = try ModelBuilder(registry: registry, seed: 5).build(JSONParser.parse(Self.spec))
-        guard case let .classifier(m) = model else { throw XCTSkip("not a classifier") }
+        guard let m = model.classifier else { throw XCTSkip("not a classifier") }
         var options = TrainingOptions()
         options.epochs = 3
         options.warmupEpochs = 0          // a constant rate: both runs see the same lr at every update

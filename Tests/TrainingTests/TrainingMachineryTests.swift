@@ -97,7 +97,7 @@ final class TrainerTests: XCTestCase {
         options.layerDecay = 0.75
         let groups = ParameterGroups.make(model.module.namedParameters(), depth: 2, weightDecay: 0.05, layerDecay: 0.75)
         let trainer = Trainer(model: model, groups: groups, options: options, run: try RunFolder(path: folder))
-        guard case let .classifier(m) = model else { throw XCTSkip("not a classifier") }
+        guard let m = model.classifier else { throw XCTSkip("not a classifier") }
         let objective: Trainer.Objective = { batch in
             let loss = Tensor.binaryCrossEntropyWithLogits(logits: m(batch.images)["head"]!, targets: batch.targets["au"]!)
             return (loss, [:])
@@ -174,7 +174,7 @@ final class OverfitTests: XCTestCase {
             {"encoder": {"type": "vit", "img_size": 16, "patch_size": 4, "embed_dim": 16, "depth": 1, "num_heads": 2, "global_pool": "none"},
              "decoder": {"type": "mae_decoder", "embed_dim": 16, "depth": 1, "num_heads": 2}, "mask_ratio": 0.5}
             """#, lr: 2, folder: folder)
-        guard case let .maskedAutoencoder(mae) = model else { return XCTFail() }
+        guard let mae = model.maskedAutoencoder else { return XCTFail() }
         let noise = Tensor.rand([4, 16], generator: Generator(seed: 1))  // the same masking every step
         try trainer.train(data: RandomBatches(batches: 1, seed: 4, fixed: true)) { batch in
             (mae(Tensor.rand([4, 3, 16, 16], generator: Generator(seed: 9)), noise: noise).loss, [:])
@@ -188,7 +188,7 @@ final class OverfitTests: XCTestCase {
              "heads": [{"name": "head", "type": "linear", "out_features": 3, "init_std": 0.02},
                        {"name": "ID_head", "type": "linear", "out_features": 4, "grad_reverse": 0.1}]}
             """#, lr: 2, folder: folder)
-        guard case let .classifier(m) = model else { return XCTFail() }
+        guard let m = model.classifier else { return XCTFail() }
         let identity = Tensor([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], shape: [4, 4])
         try trainer.train(data: RandomBatches(batches: 1, seed: 5, fixed: true)) { batch in
             let out = m(batch.images)
@@ -203,7 +203,7 @@ final class OverfitTests: XCTestCase {
             {"encoder": {"type": "vit", "img_size": 16, "patch_size": 8, "embed_dim": 16, "depth": 1, "num_heads": 2, "global_pool": "avg"},
              "heads": [{"name": "head", "type": "linear", "out_features": 8, "init_std": 0.02}]}
             """#, lr: 2, folder: folder)
-        guard case let .classifier(m) = model else { return XCTFail() }
+        guard let m = model.classifier else { return XCTFail() }
         try trainer.train(data: RandomBatches(batches: 1, seed: 6, fixed: true)) { batch in
             (Tensor.crossEntropy(logits: m(batch.images)["head"]!, targets: [0, 3, 5, 7], labelSmoothing: 0.1), [:])
         }

@@ -18,16 +18,8 @@ final class CheckpointParityTests: XCTestCase {
         model.module.eval()
         let inputs = try FixtureFile(path: ParityTests.fixtures.appendingPathComponent(name + ".safetensors").path)
         return withNoGrad {
-            switch model {
-            case let .classifier(m):
-                let out = m(inputs["inputs.images"]!)
-                var r = ["features": out.features]
-                for (k, v) in out.logits { r[k] = v }
-                return r
-            case let .maskedAutoencoder(m):
-                let out = m(inputs["inputs.images"]!, noise: inputs["inputs.noise"]!)
-                return ["loss": out.loss, "pred": out.prediction, "mask": out.mask]
-            }
+            let extra = inputs["inputs.noise"].map { ["noise": $0] } ?? [:]
+            return Dictionary(uniqueKeysWithValues: model.network.outputs(inputs["inputs.images"]!, extra: extra).map { ($0.name, $0.tensor) })
         }
     }
 

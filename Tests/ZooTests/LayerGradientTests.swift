@@ -58,7 +58,7 @@ final class LayerGradientTests: XCTestCase {
                  "heads": [{"name": "head", "type": "linear", "out_features": 3, "init_std": 0.5},
                            {"name": "ID_head", "type": "mlp", "hidden": [4], "out_features": 2, "grad_reverse": 0.0}]}
                 """#)
-            guard case let .classifier(m) = model else { return XCTFail("expected a classifier") }
+            guard let m = model.classifier else { return XCTFail("expected a classifier") }
             randomizeParameters(m, seed: 14, std: 0.3)
             m.eval()
             let images = randomTensor([2, 3, 8, 8], seed: 15)
@@ -76,7 +76,7 @@ final class LayerGradientTests: XCTestCase {
             """#
         var grads: [Float: [String: [Float]]] = [:]
         for lambda in [Float(0), 1, 2.5] {
-            guard case let .classifier(m) = try buildModel(spec.replacingOccurrences(of: "LAMBDA", with: "\(lambda)")) else { return XCTFail() }
+            guard let m = (try buildModel(spec.replacingOccurrences(of: "LAMBDA", with: "\(lambda)"))).classifier else { return XCTFail() }
             randomizeParameters(m, seed: 16, std: 0.3)
             m.eval()
             m(randomTensor([2, 3, 8, 8], seed: 17))["ID_head"]!.squared().sum().backward()
@@ -94,7 +94,7 @@ final class LayerGradientTests: XCTestCase {
             {"encoder": {"type": "vit", "img_size": 8, "patch_size": 2, "embed_dim": 8, "depth": 1, "num_heads": 2, "global_pool": "none"},
              "decoder": {"type": "mae_decoder", "embed_dim": 8, "depth": 1, "num_heads": 2}, "mask_ratio": 0.5}
             """#)
-        guard case let .maskedAutoencoder(m) = model else { return XCTFail("expected an MAE") }
+        guard let m = model.maskedAutoencoder else { return XCTFail("expected an MAE") }
         randomizeParameters(m, seed: 18, std: 0.3)
         let noise = Tensor.rand([2, 16], generator: Generator(seed: 19))
         let images = randomTensor([2, 3, 8, 8], seed: 20)

@@ -44,7 +44,7 @@ final class ParityTests: XCTestCase {
 
     func testAveragePooledEncoderWithIdentityHeadBehindGradientReversal() throws {
         let (model, f) = try load("vit_avg_iat")
-        guard case let .classifier(m) = model else { return XCTFail("expected a classifier") }
+        guard let m = model.classifier else { return XCTFail("expected a classifier") }
         let images = f["inputs.images"]!.copy()
         images.requiresGrad = true
         let out = m(images)
@@ -60,7 +60,7 @@ final class ParityTests: XCTestCase {
 
     func testTokenPooledEncoderWithMLPHead() throws {
         let (model, f) = try load("vit_token_mlp")
-        guard case let .classifier(m) = model else { return XCTFail("expected a classifier") }
+        guard let m = model.classifier else { return XCTFail("expected a classifier") }
         let images = f["inputs.images"]!.copy()
         images.requiresGrad = true
         let out = m(images)
@@ -75,7 +75,7 @@ final class ParityTests: XCTestCase {
 
     func testMaskedAutoencoderWithGivenNoise() throws {
         let (model, f) = try load("mae")
-        guard case let .maskedAutoencoder(m) = model else { return XCTFail("expected an MAE") }
+        guard let m = model.maskedAutoencoder else { return XCTFail("expected an MAE") }
         let images = f["inputs.images"]!.copy()
         images.requiresGrad = true
         let out = m(images, noise: f["inputs.noise"]!)

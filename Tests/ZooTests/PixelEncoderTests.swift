@@ -11,7 +11,7 @@ final class PixelEncoderTests: XCTestCase {
     let spec = #"{"encoder": {"type": "pixels", "img_size": 4, "in_chans": 2}, "heads": [{"name": "head", "type": "linear", "out_features": 3}]}"#
 
     func testFeaturesAreTheImageFlattenedInChannelRowColumnOrder() throws {
-        guard case let .classifier(model) = try buildModel(spec) else { return XCTFail("not a classifier") }
+        guard let model = (try buildModel(spec)).classifier else { return XCTFail("not a classifier") }
         XCTAssertEqual(model.encoder.embedDim, 32)
         let images = randomTensor([2, 2, 4, 4], seed: 5)
         let features = model.encoder.features(images)
@@ -22,7 +22,7 @@ final class PixelEncoderTests: XCTestCase {
     }
 
     func testLinearClassifierOnPixelsGradients() throws {
-        guard case let .classifier(model) = try buildModel(spec) else { return XCTFail("not a classifier") }
+        guard let model = (try buildModel(spec)).classifier else { return XCTFail("not a classifier") }
         randomizeParameters(model, seed: 3, std: 0.3)
         let images = randomTensor([2, 2, 4, 4], seed: 6)
         GradientCheck.check([images] + model.parameters()) { inputs in model(inputs[0]).logits[0].tensor.squared() }

@@ -25,21 +25,21 @@ final class SpecTests: XCTestCase {
     """
 
     func testIssueSpecsBuild() throws {
-        guard case let .classifier(iat) = try buildModel(Self.iatSpec) else { return XCTFail("expected a classifier") }
+        guard let iat = (try buildModel(Self.iatSpec)).classifier else { return XCTFail("expected a classifier") }
         let keys = iat.namedParameters().map(\.key)
         XCTAssertEqual(Array(keys.suffix(6)), ["fc_norm.weight", "fc_norm.bias", "head.weight", "head.bias", "ID_head.weight", "ID_head.bias"])
         XCTAssertFalse(keys.contains("norm.weight"))
         XCTAssertEqual(iat.heads.map(\.gradientReversal), [nil, 2.0])
         XCTAssertEqual(iat.parameterCount, 85_798_656 + 768 * 12 + 12 + 768 * 41 + 41)
 
-        guard case let .classifier(small) = try buildModel(Self.tokenMLPSpec) else { return XCTFail("expected a classifier") }
+        guard let small = (try buildModel(Self.tokenMLPSpec)).classifier else { return XCTFail("expected a classifier") }
         let smallKeys = small.namedParameters().map(\.key)
         XCTAssertEqual(Array(smallKeys.suffix(6)), ["norm.weight", "norm.bias", "head.fc1.weight", "head.fc1.bias", "head.fc2.weight", "head.fc2.bias"])
         let out = withNoGrad { small(Tensor.randn([2, 3, 48, 48], generator: Generator(seed: 1))) }
         XCTAssertEqual(out.features.shape, [2, 64])
         XCTAssertEqual(out["head"]?.shape, [2, 7])
 
-        guard case let .maskedAutoencoder(mae) = try buildModel(Self.maeSpec) else { return XCTFail("expected an MAE") }
+        guard let mae = (try buildModel(Self.maeSpec)).maskedAutoencoder else { return XCTFail("expected an MAE") }
         let maeKeys = mae.namedParameters().map(\.key)
         XCTAssertEqual(Array(maeKeys.prefix(5)), ["cls_token", "pos_embed", "mask_token", "decoder_pos_embed", "patch_embed.proj.weight"])
         XCTAssertEqual(maeKeys.last, "decoder_pred.bias")

@@ -32,7 +32,7 @@ public enum EvalTask: TaskPlugin {
         guard FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory) else { throw DataError("\(data): no such file or folder") }
         let kind: DataKind = isDirectory.boolValue ? .expressions : .actionUnits
         let model = try modelOptions.load().model
-        guard case let .classifier(classifier) = model, classifier.heads.contains(where: { $0.name == "head" }) else {
+        guard let classifier = model.classifier, classifier.heads.contains(where: { $0.name == "head" }) else {
             throw TaskUsageError("zoo run eval: the model needs a head named \"head\"")
         }
         // A run knows what it was trained for; a bare --model is judged by its head's width below.

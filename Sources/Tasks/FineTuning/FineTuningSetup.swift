@@ -36,12 +36,12 @@ struct FineTuningSetup {
         let (_, base) = try catalog.spec(for: modelOptions.model)
         spec = try Self.fineTuningSpec(from: base, heads: heads(modelOptions.headInitStd), dropPath: modelOptions.dropPath)
         model = try ModelBuilder(seed: o.seed).build(spec)
-        guard case let .classifier(c) = model else { throw TaskUsageError("--model must describe an encoder") }
+        let c = try model.role(ClassifierModel.self, "an encoder with heads", for: "zoo run \(a.task) --model")
         classifier = c
         // Opened only once every option has been checked: a mistake leaves --out as it was.
         run = try RunFolder.open(output, task: a.task, options: a.values)
         if let weights = modelOptions.weights {
-            for note in try WeightLoader.load(weights, into: model, options: .init(strict: false, dropMismatchedHeads: true, key: modelOptions.key)) {
+            for note in try WeightLoader.load(weights, into: model, options: .init(strict: false, dropMismatchedHeads: true, dropHead: modelOptions.dropHead, key: modelOptions.key)) {
                 log("weights: \(note)")
             }
         }

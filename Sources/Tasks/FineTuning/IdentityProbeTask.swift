@@ -32,7 +32,7 @@ public enum IdentityProbeTask: TaskPlugin {
         guard epochs > 0, batchSize > 0, frames > 0, seedValue >= 0 else { throw TaskUsageError("--epochs, --batch-size and --frames must be positive, --seed 0 or more") }
         guard fraction > 0 && fraction < 1 else { throw TaskUsageError("--train-fraction must be between 0 and 1, got \(fraction)") }
         let model = try modelOptions.load().model
-        let encoder = model.encoder
+        let encoder = try model.role((any EncodingModel).self, "an image encoder", for: "zoo run id-probe").featureEncoder
         let preset = try AUDatasetPreset.named(try a.string("preset"))
         let data = try AUData.load(try a.string("data"), root: a.optionalString("root"), preset: preset, skipBad: false)
         let seed = UInt64(seedValue)

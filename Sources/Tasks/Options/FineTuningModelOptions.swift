@@ -8,6 +8,8 @@ struct StartingWeightsOptions {
     var weights: String?
     var key: String?
     var randomWeights: Bool
+    /// Leave out the checkpoint's classifier head where the model has none (`--drop-head`).
+    var dropHead: Bool
 
     /// The options, with the task's default model and what --weights means to it.
     static func options(model: String, modelHelp: String, weightsHelp: String) -> [TaskOption] {
@@ -16,6 +18,7 @@ struct StartingWeightsOptions {
             TaskOption("weights", .path, help: weightsHelp),
             TaskOption("key", .string, help: "checkpoint entry holding the state dict"),
             TaskOption("random-weights", .flag, help: "start a released (pretrained/finetuned) catalog model from random weights instead of --weights"),
+            TaskOption("drop-head", .flag, help: "leave out the checkpoint's classifier head (head.*) where the model has none, e.g. a timm ImageNet classifier"),
         ]
     }
 
@@ -24,6 +27,7 @@ struct StartingWeightsOptions {
         weights = a.optionalString("weights")
         key = a.optionalString("key")
         randomWeights = a.flag("random-weights")
+        dropHead = a.flag("drop-head")
         if weights != nil && randomWeights { throw TaskUsageError("--weights and --random-weights exclude each other") }
     }
 
@@ -43,6 +47,7 @@ struct FineTuningModelOptions: TaskOptionGroup {
     var model: String { start.model }
     var weights: String? { start.weights }
     var key: String? { start.key }
+    var dropHead: Bool { start.dropHead }
 
     static let options: [TaskOption] = StartingWeightsOptions.options(
         model: "vit-base-patch16", modelHelp: "encoder: catalog name or JSON spec (its heads are replaced)",

@@ -10,7 +10,7 @@ import Zoo
 /// expression class and its probability (softmax), printed and written as JSON or CSV.
 enum ImagePrediction {
     static func run(model: ZooModel, input: String, arguments: TaskArguments) throws {
-        guard case let .classifier(classifier) = model, classifier.heads.contains(where: { $0.name == "head" }) else {
+        guard let classifier = model.classifier, classifier.heads.contains(where: { $0.name == "head" }) else {
             throw TaskUsageError("zoo run predict: image input needs a model with a head named \"head\"")
         }
         let files = ImageFolderDataset.imageExtensions.contains((input as NSString).pathExtension.lowercased()) ? [input] : try ImageList.load(input)

@@ -7,7 +7,7 @@ import Zoo
 /// Runs a model on tensors from a safetensors file and writes what it computes: the path that proves
 /// numerical parity with PyTorch. IN holds `images` [B, C, H, W] (normalised) and, for MAE models, an
 /// optional `noise` [B, L]; OUT gets `features` and one tensor per head (raw logits), or for an MAE
-/// `loss`, `pred` and `mask`.
+/// `loss`, `pred` and `mask`: whatever the model's family names its outputs.
 public enum PredictTask: TaskPlugin {
     public static let name = "predict"
     public static let summary = "run a model on images (files or a folder: AU probabilities / expression classes to JSON or CSV) or on input tensors (safetensors)"
@@ -30,34 +30,24 @@ public enum PredictTask: TaskPlugin {
         if !Self.isSafetensors(inputPath) { return try ImagePrediction.run(model: model, input: inputPath, arguments: arguments) }
         guard let outputPath = arguments.optionalString("output") else { throw TaskUsageError("zoo run predict: --output is required for tensor input") }
         let input = try SafeTensorsReader.read(path: inputPath)
-        let encoder = model.encoder
         guard let stored = input["images"] else {
             throw CheckpointError.malformed(file: inputPath, reason: "no tensor named images (found: \(input.tensors.map(\.name).joined(separator: ", ")))")
         }
-        let expected = [encoder.inChannels, encoder.imageSize, encoder.imageSize]
+        let expected = model.inputShape
         guard stored.dtype.isFloatingPoint, stored.shape.count == 4, Array(stored.shape.dropFirst()) == expected, stored.shape[0] > 0 else {
             throw CheckpointError.malformed(file: inputPath, reason: "images is \(stored.dtype.rawValue) \(stored.shape), expected float [B, \(expected.map(String.init).joined(separator: ", "))]")
         }
         let images = stored.floatTensor()
-        var outputs: [(name: String, tensor: StoredTensor)] = []
-        try withNoGrad {
-            switch model {
-            case let .classifier(m):
-                let out = m(images)
-                outputs.append(("features", StoredTensor(out.features)))
-                for (name, logits) in out.logits { outputs.append((name, StoredTensor(logits))) }
-            case let .maskedAutoencoder(m):
-                var noise: Tensor?
-                if let n = input["noise"] {
-                    guard n.dtype.isFloatingPoint, n.shape == [images.shape[0], m.encoder.patchCount] else {
-                        throw CheckpointError.malformed(file: inputPath, reason: "noise is \(n.dtype.rawValue) \(n.shape), expected float [\(images.shape[0]), \(m.encoder.patchCount)]")
-                    }
-                    noise = n.floatTensor()
-                }
-                let out = m(images, noise: noise)
-                outputs += [("loss", StoredTensor(out.loss)), ("pred", StoredTensor(out.prediction)), ("mask", StoredTensor(out.mask))]
+        // Inputs besides the images that the model's family reads when given (an MAE's masking noise).
+        var extra: [String: Tensor] = [:]
+        for (name, shape) in model.network.extraInputShapes(batch: images.shape[0]) {
+            guard let t = input[name] else { continue }
+            guard t.dtype.isFloatingPoint, t.shape == shape else {
+                throw CheckpointError.malformed(file: inputPath, reason: "\(name) is \(t.dtype.rawValue) \(t.shape), expected float \(shape)")
             }
+            extra[name] = t.floatTensor()
         }
+        let outputs = withNoGrad { model.network.outputs(images, extra: extra) }.map { (name: $0.name, tensor: StoredTensor($0.tensor)) }
         try SafeTensorsWriter.write(outputs, metadata: [("format", "pt"), ("zoo_task", "predict")], to: outputPath)
         print("wrote \(outputs.map { "\($0.name) \($0.tensor.shape)" }.joined(separator: ", ")) to \(outputPath)")
     }

@@ -25,14 +25,14 @@ public enum PretrainTask: TaskPlugin {
         let start = try StartingWeightsOptions(a)
         let weights = start.weights, key = start.key
         let (_, spec, model) = try start.checkedCatalog().buildModel(start.model, seed: o.seed)
-        guard case let .maskedAutoencoder(mae) = model else { throw TaskUsageError("--model must be an MAE spec (with a decoder)") }
+        let mae = try model.role(MaskedAutoencoderModel.self, "an MAE (a spec with a decoder)", for: "zoo run pretrain --model")
         let files = try ImageList.load(try a.string("data"))
         if let weights {
             try requireDecoder(in: Set(try CheckpointReader.read(path: weights, key: key).tensors.map(\.name)), for: model, file: weights)
         }
         let run = try RunFolder.open(output, task: name, options: a.values)
         if let weights {
-            for note in try WeightLoader.load(weights, into: model, options: .init(strict: false, key: key)) { log("weights: \(note)") }
+            for note in try WeightLoader.load(weights, into: model, options: .init(strict: false, dropHead: start.dropHead, key: key)) { log("weights: \(note)") }
         }
         // MAE's add_weight_decay: every parameter but biases and 1-D tensors decays, cls_token and
         // mask_token included (its skip list is empty when pretraining).

@@ -21,7 +21,7 @@ public enum ReconstructTask: TaskPlugin {
     public static func run(_ a: TaskArguments) throws {
         let modelOptions = try TrainedModelOptions(a)
         let (model, loaded) = try modelOptions.load()
-        guard case let .maskedAutoencoder(mae) = model else { throw TaskUsageError("zoo run reconstruct: the model must be an MAE") }
+        let mae = try model.role(MaskedAutoencoderModel.self, "an MAE", for: "zoo run reconstruct")
         if let loaded { try requireDecoder(in: loaded, for: model, file: modelOptions.weights ?? modelOptions.run! + "/checkpoint/weights.safetensors") }
         mae.generator.restore(stateWords: Generator(seed: UInt64(try a.int("seed"))).stateWords)
         let data = try a.string("data")

@@ -4,7 +4,7 @@ import Tensors
 /// An encoder with named heads on its pooled feature (FMAE fine-tuning; with an identity head behind
 /// gradient reversal, FMAE-IAT). The encoder's keys sit at the root (`blocks.0…`, `fc_norm.*`); each
 /// head's under its name (`head.weight`, `ID_head.weight`).
-public final class ClassifierModel: Module {
+public final class ClassifierModel: Module, EncodingModel {
     public struct Head {
         public let name: String
         public let layer: Module & UnaryLayer
@@ -42,5 +42,14 @@ public final class ClassifierModel: Module {
             return (head.name, head.layer(input))
         }
         return Output(features: features, logits: logits)
+    }
+
+    public var featureEncoder: any VisionEncoder { encoder }
+    public var inputShape: [Int] { [encoder.inChannels, encoder.imageSize, encoder.imageSize] }
+
+    /// `features` [B, D], then each head's raw logits under its name.
+    public func outputs(_ images: Tensor, extra: [String: Tensor]) -> [(name: String, tensor: Tensor)] {
+        let out = self(images)
+        return [("features", out.features)] + out.logits
     }
 }

@@ -4,7 +4,7 @@ import Tensors
 /// FMAE's masked autoencoder: a ViT encoder sees a random 25 % of the patches, a light decoder predicts
 /// the pixels of all of them, and the loss counts only the removed ones. Encoder and decoder keys share
 /// the root, as in FMAE's checkpoints (`blocks.*`, `decoder_blocks.*`, `mask_token`).
-public final class MaskedAutoencoderModel: Module {
+public final class MaskedAutoencoderModel: Module, EncodingModel {
     public let encoder: any PatchEncoder
     public let decoder: any MaskedDecoder
     public let maskRatio: Double
@@ -46,6 +46,18 @@ public final class MaskedAutoencoderModel: Module {
             prediction: prediction, target: normPixelLoss ? MaskedAutoencoderModel.normalizePatches(target) : target,
             mask: encoded.mask)
         return Output(loss: loss, prediction: prediction, mask: encoded.mask)
+    }
+
+    public var featureEncoder: any VisionEncoder { encoder }
+    public var inputShape: [Int] { [encoder.inChannels, encoder.imageSize, encoder.imageSize] }
+
+    /// The masking noise [B, L]: with it, a prediction repeats PyTorch's exactly.
+    public func extraInputShapes(batch: Int) -> [(name: String, shape: [Int])] { [("noise", [batch, encoder.patchCount])] }
+
+    /// `loss`, `pred` and `mask`; `extra["noise"]` decides the masking when given.
+    public func outputs(_ images: Tensor, extra: [String: Tensor]) -> [(name: String, tensor: Tensor)] {
+        let out = self(images, noise: extra["noise"])
+        return [("loss", out.loss), ("pred", out.prediction), ("mask", out.mask)]
     }
 
     /// images [B, C, H, W] → patches [B, L, p·p·C], channel last within a patch ((p, q, c) order).

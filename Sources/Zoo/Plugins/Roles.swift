@@ -56,3 +56,28 @@ public protocol PatchEncoder: VisionEncoder {
 public protocol MaskedDecoder: Module {
     func decode(_ latent: Tensor, idsRestore: IndexTensor) -> Tensor
 }
+
+/// What every model a family builds is: a module from images [B, C, H, W] to named outputs. What
+/// `predict` on tensors, `bench`, weight loading and the trainer's checkpoints need, whatever the family.
+public protocol ImageModel: Module {
+    /// The image shape [C, H, W] the model takes.
+    var inputShape: [Int] { get }
+    /// The generator the layers draw from (initialisation, dropout, drop path, masking): its state is part
+    /// of a training checkpoint.
+    var generator: Generator { get }
+    /// Optional inputs besides the images that `predict` reads from its input file when present, by
+    /// name, with their shape for a batch of `batch` (MAE's masking `noise` [B, L]). None by default.
+    func extraInputShapes(batch: Int) -> [(name: String, shape: [Int])]
+    /// The model's outputs by name, in a fixed order (a classifier's features and logits per head).
+    func outputs(_ images: Tensor, extra: [String: Tensor]) -> [(name: String, tensor: Tensor)]
+}
+
+extension ImageModel {
+    public func extraInputShapes(batch: Int) -> [(name: String, shape: [Int])] { [] }
+}
+
+/// A model with an image encoder whose pooled features a probe or `predict --features` can use on its own
+/// (a classifier's encoder, an MAE's encoder).
+public protocol EncodingModel: ImageModel {
+    var featureEncoder: any VisionEncoder { get }
+}
