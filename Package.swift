@@ -52,7 +52,7 @@ let package = Package(
         // Checkpoint files: safetensors, HDF5, PyTorch .pth (zip and legacy, read without Python).
         .target(name: "Checkpoint", dependencies: ["Tensors", "JSON", "CHDF5"]),
         // Plugin protocols, registries, JSON model specs, the catalog, model assembly and weight loading.
-        .target(name: "Zoo", dependencies: ["Tensors", "JSON", "Checkpoint"]),
+        .target(name: "Zoo", dependencies: ["Tensors", "JSON", "Checkpoint", "Keras", "BundledModels"]),
         // Released weights by catalog name: downloads (resumable, Google Drive's confirm step) into a
         // checked cache.
         .target(name: "Fetch", dependencies: ["Zoo", "COpenSSL"]),
@@ -74,11 +74,11 @@ let package = Package(
         // AU and expression metrics: F1, ROC AUC, threshold search, confusion matrices.
         .target(name: "Metrics"),
         // The training loop, learning-rate schedules, parameter groups and run folders.
-        .target(name: "Training", dependencies: ["Zoo", "Data", "Checkpoint", "Tensors"]),
+        .target(name: "Training", dependencies: ["Zoo", "Data", "Checkpoint", "Tensors", "Fetch"]),
         // Reading finished run folders; `zoo compare` tables and `zoo report` HTML pages with SVG charts.
         .target(name: "Reports", dependencies: ["JSON"]),
         // The built-in task plugins (`zoo run TASK`), and nothing else.
-        .target(name: "Tasks", dependencies: ["Training", "Data", "Images", "Metrics", "Zoo", "Checkpoint", "Tensors"]),
+        .target(name: "Tasks", dependencies: ["Training", "Data", "Images", "Metrics", "Zoo", "Checkpoint", "Tensors", "Fetch", "FaceDetection", "Layers"]),
         .executableTarget(
             name: "ZooCLI",
             dependencies: [
@@ -104,6 +104,7 @@ let package = Package(
             "Tasks", "Training", "Data", "Images", "Metrics", "SyntheticFaces", "Reports", "Zoo", "Layers", "Tensors", "TensorTesting",
         ]),
         .testTarget(name: "ZooTests", dependencies: [
+            "FaceDetection", "Keras", "BundledModels",
             "Zoo", "Layers", "Tasks", "Training", "Data", "Images", "Checkpoint", "Tensors", "TensorTesting",
         ],
                     exclude: ["Fixtures"]),

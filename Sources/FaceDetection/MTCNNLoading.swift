@@ -43,7 +43,7 @@ extension MTCNN {
             thresholds = numbers
         }
         detector.thresholds = (Float(thresholds[0]), Float(thresholds[1]), Float(thresholds[2]))
-        _ = spec.raw("family")
+        _ = spec.raw("type")
         try spec.finish()
         return detector
     }

@@ -1,3 +1,4 @@
+import Fetch
 import Checkpoint
 import Foundation
 import Zoo
@@ -16,7 +17,7 @@ public struct TrainedModelOptions: TaskOptionGroup {
     public static let options: [TaskOption] = [
         TaskOption("run", .path, help: "a run folder: its model.json and checkpoint/weights.safetensors (instead of --model/--weights)"),
         TaskOption("model", .string, help: "catalog model name or JSON spec file (instead of --run)"),
-        TaskOption("weights", .path, help: "checkpoint for --model (.pth/.pt/.bin, .safetensors or .h5)"),
+        TaskOption("weights", .path, help: "checkpoint for --model (.pth/.pt/.bin, .safetensors or .h5), or a catalog name whose weights `zoo fetch` downloads"),
         TaskOption("key", .string, help: "checkpoint entry holding the state dict (default: model, state_dict, …)"),
         TaskOption("random-weights", .flag, help: "use --model with random weights (a released catalog model otherwise needs --weights)"),
         TaskOption("drop-head", .flag, help: "leave out the checkpoint's classifier head (head.*) where --model has none, e.g. a timm ImageNet classifier into an encoder"),
@@ -51,13 +52,15 @@ public struct TrainedModelOptions: TaskOptionGroup {
             weights = run + "/checkpoint/weights.safetensors"
         } else {
             let catalog = try Catalog.locate()
-            try catalog.checkWeights(for: model!, weights: self.weights, randomWeights: randomWeights)
+            let given = try self.weights.map { try WeightsCache().resolveWeights($0, catalog: catalog) }
+            try catalog.checkWeights(for: model!, weights: given, randomWeights: randomWeights)
             built = try catalog.buildModel(model!).model
-            weights = self.weights
+            // A Keras file and a model zoo ships bring their own weights.
+            weights = given ?? (randomWeights ? nil : catalog.intrinsicWeights(for: model!))
         }
         var loaded: Set<String>?
         if let weights {
-            loaded = Set(try CheckpointReader.read(path: weights, key: key).tensors.map(\.name))
+            loaded = Set(try WeightLoader.readState(weights, key: key).tensors.map(\.name))
             try WeightLoader.load(weights, into: built, options: .init(strict: strict, dropHead: dropHead, key: key))
         }
         built.module.eval()

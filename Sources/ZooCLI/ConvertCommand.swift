@@ -9,7 +9,9 @@ struct ConvertCommand: ParsableCommand {
         commandName: "convert",
         abstract: "Convert a checkpoint between PyTorch (.pth/.pt/.bin), safetensors and HDF5.",
         discussion: """
-            SRC is read by its content; DST's extension picks the format (.safetensors, or .h5/.hdf5). The state \
+            SRC is read by its content; DST's extension picks the format (.safetensors, or .h5/.hdf5). A Keras \
+            model saved whole (.h5/.hdf5 with model_config) is translated: weights renamed by layer and \
+            transposed to NCHW, the architecture stored as the zoo spec (metadata zoo_spec). The state \
             dict is taken from `model`, `state_dict`, … (or --key) and DistributedDataParallel/torch.compile \
             prefixes are stripped; names, shapes and values are kept (bit-exact unless --dtype converts floats). \
             With --model the tensors are checked strictly against that model and nothing is written on a \
@@ -43,8 +45,14 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var file = try CheckpointReader.read(path: source, key: key)
+            var file = try WeightLoader.readState(source, key: key)
             var spec: JSONValue?
+            // A whole Keras model: its weights are already under zoo's names in NCHW (readState); its
+            // model_config becomes the zoo spec stored with them, and Keras' own attributes are dropped.
+            if model == nil, let keras = try Catalog.kerasModel(source) {
+                spec = try Catalog.locate().spec(for: source).spec
+                file.metadata = [("keras_version", keras.kerasVersion ?? "unknown")]
+            }
             if let model {
                 let catalog = try Catalog.locate()
                 let built = try catalog.buildModel(model)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FaceDetection
 import Foundation
 import Layers
 import Tasks
@@ -18,6 +19,8 @@ struct ZooCommand: ParsableCommand {
         TaskRegistry.shared.register(builtinTaskPlugins)
         // Model families: the shared registry starts with Zoo's own (classifier, mae); a family defined
         // elsewhere adds its line here: ModelFamilyRegistry.shared.register(MyFamily.self).
+        ModelFamilyRegistry.shared.register(builtinModelFamilies)
+        ModelFamilyRegistry.shared.register(MTCNNFamily.self)
     }
 
     static func main() {

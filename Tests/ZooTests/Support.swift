@@ -1,3 +1,4 @@
+import FaceDetection
 import Foundation
 import Layers
 import Tensors
@@ -8,6 +9,9 @@ import Zoo
 let testRegistry: LayerRegistry = {
     let r = LayerRegistry()
     r.register(builtinLayerPlugins)
+    // The families `zoo` registers at start-up, so catalog entries of every family build here too.
+    ModelFamilyRegistry.shared.register(builtinModelFamilies)
+    ModelFamilyRegistry.shared.register(MTCNNFamily.self)
     return r
 }()
 

@@ -48,7 +48,7 @@ public enum CheckpointReader {
     }
 
     /// Strips wrapper prefixes; two tensors that clean to one name are an error.
-    static func cleaned(_ tensors: [(name: String, tensor: StoredTensor)], file: String) throws -> [(name: String, tensor: StoredTensor)] {
+    public static func cleaned(_ tensors: [(name: String, tensor: StoredTensor)], file: String) throws -> [(name: String, tensor: StoredTensor)] {
         var seen = Set<String>()
         return try tensors.map { entry in
             var name = entry.name

@@ -1,3 +1,4 @@
+import Fetch
 import Foundation
 import Zoo
 
@@ -24,7 +25,8 @@ struct StartingWeightsOptions {
 
     init(_ a: TaskArguments) throws {
         model = try a.string("model")
-        weights = a.optionalString("weights")
+        // A catalog name in --weights is its cached download (fetched first when missing).
+        weights = try a.optionalString("weights").map { try WeightsCache().resolveWeights($0, catalog: Catalog.locate()) }
         key = a.optionalString("key")
         randomWeights = a.flag("random-weights")
         dropHead = a.flag("drop-head")

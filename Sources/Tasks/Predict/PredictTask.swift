@@ -20,7 +20,8 @@ public enum PredictTask: TaskPlugin {
 
     public static func run(_ arguments: TaskArguments) throws {
         let modelOptions = try TrainedModelOptions(arguments)
-        if modelOptions.run == nil && modelOptions.weights == nil && !modelOptions.randomWeights {
+        if modelOptions.run == nil && modelOptions.weights == nil && !modelOptions.randomWeights,
+           try Catalog.locate().intrinsicWeights(for: modelOptions.model ?? "") == nil {
             throw TaskUsageError("zoo run predict: give --run DIR, or --model and --weights (or --random-weights)")
         }
         // --model with --weights must match the checkpoint exactly: predictions from a half-loaded model mislead.

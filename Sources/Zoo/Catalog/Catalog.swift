@@ -1,3 +1,6 @@
+import BundledModels
+import Checkpoint
+import Keras
 import Foundation
 
 /// The model catalog (`zoo.json`): released checkpoints with their specs and sources, and plain
@@ -82,11 +85,29 @@ public struct Catalog {
         file = other.file
     }
 
+    /// The Keras model in `path` when it is an HDF5 file holding a whole Keras model, else nil.
+    public static func kerasModel(_ path: String) throws -> KerasModel? {
+        let lower = path.lowercased()
+        guard lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") || lower.hasSuffix(".keras.h5"),
+              FileManager.default.fileExists(atPath: path) else { return nil }
+        let file = try CheckpointReader.read(path: path, clean: false)
+        return KerasImport.isKerasModel(file) ? try KerasImport.translate(file, path: path) : nil
+    }
+
+    /// Weights that come with a model without `--weights`: a Keras file's own, or a catalog entry's that
+    /// zoo ships (`source: "bundled:…"`); nil otherwise.
+    public func intrinsicWeights(for nameOrFile: String) -> String? {
+        if let e = entry(named: nameOrFile) { return e.source.flatMap(BundledModels.path(forSource:)) }
+        let lower = nameOrFile.lowercased()
+        return (lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5")) && FileManager.default.fileExists(atPath: nameOrFile) ? nameOrFile : nil
+    }
+
     /// Refuses to use a released model's architecture with random weights by accident: a `pretrained` or
     /// `finetuned` entry without `weights` is an error that says where its weights come from, unless
     /// `randomWeights` says random weights are meant. Spec files and architectures pass.
     public func checkWeights(for nameOrFile: String, weights: String?, randomWeights: Bool) throws {
-        guard weights == nil, !randomWeights, let e = entry(named: nameOrFile), e.kind != "architecture" else { return }
+        guard weights == nil, !randomWeights, let e = entry(named: nameOrFile), e.kind != "architecture",
+              intrinsicWeights(for: nameOrFile) == nil else { return }
         throw CatalogError.weightsNeeded(name: e.name, kind: e.kind, source: e.source, format: e.format, key: e.weightsKey)
     }
 
@@ -100,9 +121,14 @@ public struct Catalog {
         }
     }
 
-    /// A model spec from a catalog name or a path to a JSON spec file.
+    /// A model spec from a catalog name, a path to a JSON spec file, or a Keras model file (.h5/.hdf5
+    /// saved whole), whose model_config becomes a `network` spec.
     public func spec(for nameOrFile: String) throws -> (name: String, spec: JSONValue) {
         if let e = entry(named: nameOrFile) { return (e.name, e.spec) }
+        if let keras = try Self.kerasModel(nameOrFile) {
+            return (nameOrFile, .object([("type", .string("network")), ("input", .array((keras.inputShape ?? []).map { .integer($0) })),
+                                         ("graph", keras.graph)]))
+        }
         if nameOrFile.hasSuffix(".json") || FileManager.default.fileExists(atPath: nameOrFile) {
             return (nameOrFile, try ModelBuilder.loadSpec(file: nameOrFile))
         }

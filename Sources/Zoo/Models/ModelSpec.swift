@@ -39,7 +39,7 @@ public struct ModelBuilder {
 }
 
 /// Rejects root fields outside `known` (and `type`, which selects the family), suggesting the closest.
-func checkRootFields(_ root: SpecObject, known: [String]) throws {
+public func checkRootFields(_ root: SpecObject, known: [String]) throws {
     let allowed = ["type"] + known
     for (key, _) in root.pairs where !allowed.contains(key) {
         throw SpecError.unknownField(path: root.childPath(JSONValue.truncatedForMessage(key)), suggestion: closestMatch(to: key, in: allowed))

@@ -1,4 +1,5 @@
 import Checkpoint
+import Keras
 import Foundation
 import Tensors
 
@@ -24,6 +25,19 @@ public enum WeightLoader {
         }
     }
 
+    /// A checkpoint's tensors under zoo's names: a whole Keras model's weights are translated (renamed,
+    /// kernels to NCHW) as its model_config says; every other format is read as it is.
+    public static func readState(_ path: String, key: String? = nil) throws -> TensorFile {
+        // Keras weight names are read as they are (no wrapper prefixes stripped): the translation needs them.
+        var file = try CheckpointReader.read(path: path, key: key, clean: false)
+        if file.format == .hdf5, key == nil, KerasImport.isKerasModel(file) {
+            file.tensors = try KerasImport.translate(file, path: path).tensors
+        } else {
+            file.tensors = try CheckpointReader.cleaned(file.tensors, file: path)
+        }
+        return file
+    }
+
     /// The checkpoint's state dict after `model`'s family adapted it (nothing loaded yet).
     public static func adapt(_ file: TensorFile, to model: ZooModel, options: Options) throws -> StateDict {
         var state = StateDict(file.tensors)
@@ -35,7 +49,7 @@ public enum WeightLoader {
     /// for a non-strict load the keys on either side without a match) as messages.
     @discardableResult
     public static func load(_ path: String, into model: ZooModel, options: Options = Options()) throws -> [String] {
-        let state = try adapt(try CheckpointReader.read(path: path, key: options.key), to: model, options: options)
+        let state = try adapt(try readState(path, key: options.key), to: model, options: options)
         let weights = state.floatTensors()
         var notes = state.notes
         if !options.strict {
