@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "Zoo", dependencies: ["Tensors", "JSON", "Checkpoint", "Keras", "BundledModels"]),
         // Released weights by catalog name: downloads (resumable, Google Drive's confirm step) into a
         // checked cache.
-        .target(name: "Fetch", dependencies: ["Zoo", "COpenSSL"]),
+        .target(name: "Fetch", dependencies: ["Zoo", "COpenSSL", "BundledModels"]),
         // Released model files zoo ships as resources (MTCNN's networks, fer's emotion model), with licences.
         .target(name: "BundledModels", resources: [.copy("Files")]),
         // MTCNN face detection, as facenet-pytorch runs it.

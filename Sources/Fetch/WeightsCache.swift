@@ -1,3 +1,4 @@
+import BundledModels
 import Foundation
 import Zoo
 
@@ -38,6 +39,13 @@ public struct WeightsCache {
     /// Downloads `entry`'s weights unless they are already cached; returns the cached file's path.
     @discardableResult
     public func fetch(_ entry: Catalog.Entry) throws -> String {
+        // Files zoo ships need no download.
+        if let source = entry.source, source.hasPrefix("bundled:") {
+            guard let shipped = BundledModels.path(forSource: source) else {
+                throw FetchError.noSource(model: entry.name, reason: "the file \(source) should ship with zoo but is missing from its resources")
+            }
+            return shipped
+        }
         let destination = path(for: entry)
         if FileManager.default.fileExists(atPath: destination) { return destination }
         guard let source = entry.source else {

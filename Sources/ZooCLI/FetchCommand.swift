@@ -25,9 +25,12 @@ struct FetchCommand: ParsableCommand {
             }
             var store = WeightsCache(folder: cache)
             store.showProgress = !quiet
+            let shipped = entry.source?.hasPrefix("bundled:") == true
             let wasCached = store.isCached(entry)
             let path = try store.fetch(entry)
-            if wasCached, !quiet { FileHandle.standardError.write(Data("\(name): already in the cache\n".utf8)) }
+            if !quiet, shipped || wasCached {
+                FileHandle.standardError.write(Data("\(name): \(shipped ? "shipped with zoo" : "already in the cache")\n".utf8))
+            }
             print(path)
         }
     }
