@@ -95,7 +95,7 @@ struct BenchCommand: ParsableCommand {
                 }
             }
             let shapes = step()  // warm-up: first-touch allocation
-            if !json { print("\(name): input [\(batch), \(encoder.inChannels), \(encoder.imageSize), \(encoder.imageSize)] → \(shapes)") }
+            if !json && group.isWriter { print("\(name): input [\(batch), \(encoder.inChannels), \(encoder.imageSize), \(encoder.imageSize)] → \(shapes)") }
             var times: [Double] = [], reduceTimes: [Double] = []
             for _ in 0..<steps {
                 group.barrier()  // ranks start each step together, so a step's time is the job's
