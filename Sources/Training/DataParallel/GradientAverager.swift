@@ -1,3 +1,4 @@
+import Foundation
 import Tensors
 
 /// Averages the gradients of the ranks (DDP's all-reduce), bucket by bucket: small gradients are packed
@@ -13,7 +14,16 @@ public final class GradientAverager {
     public private(set) var seconds: Double = 0
     public private(set) var calls = 0
 
-    public init(group: ProcessGroup, bucketBytes: Int = 4 << 20) {
+    /// `ZOO_ALLREDUCE_BUCKET_MB` overrides the 4 MB default: each bucket pays the ring's 2(N − 1) message
+    /// latencies, so jobs of hundreds of ranks want buckets of tens of MB (BENCHMARKS.md, scaling model).
+    public static var defaultBucketBytes: Int {
+        if let text = ProcessInfo.processInfo.environment["ZOO_ALLREDUCE_BUCKET_MB"], let mb = Int(text), mb > 0, mb <= 1 << 20 {
+            return mb << 20
+        }
+        return 4 << 20
+    }
+
+    public init(group: ProcessGroup, bucketBytes: Int = GradientAverager.defaultBucketBytes) {
         self.group = group
         bucketFloats = max(1, bucketBytes / MemoryLayout<Float>.stride)
         bucket = [Float](repeating: 0, count: bucketFloats)
