@@ -2,7 +2,7 @@
 # Both first install the system libraries zoo links (Debian packages) when they are missing.
 
 SWIFT ?= swift
-APT_PACKAGES := libopenblas-dev libhdf5-dev libjpeg-dev libpng-dev libzstd-dev libssl-dev libcurl4 pkg-config
+APT_PACKAGES := libopenblas-dev libhdf5-dev libjpeg-dev libpng-dev libzstd-dev libssl-dev libcurl4 libopenmpi-dev openmpi-bin pkg-config
 # Numeric code is only meaningful optimised: tests and the demo run release builds.
 CONFIG ?= release
 

@@ -4,7 +4,7 @@ import PackageDescription
 // Dependencies point one way:
 //   Tensors, JSON ← Checkpoint ← Zoo ← Layers
 //   Tensors ← Images ← Data ← SyntheticFaces;  Metrics;  Zoo, Data ← Training
-//   Zoo ← Fetch;  JSON ← Reports;  Training, Data, Images, Metrics ← Tasks (the task plugins only) ← ZooCLI (registers the built-ins).
+//   CMPIShim ← Training;  Zoo ← Fetch;  JSON ← Reports;  Training, Data, Images, Metrics ← Tasks (the task plugins only) ← ZooCLI (registers the built-ins).
 let package = Package(
     name: "zoo",
     products: [
@@ -42,6 +42,12 @@ let package = Package(
             providers: [.apt(["libzstd-dev"])]),
 
         .systemLibrary(
+            name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        // MPI's calls over plain C types: Open MPI's handles are macros Swift cannot import.
+        .target(name: "CMPIShim", dependencies: ["CMPI"], path: "Sources/CMPIShim"),
+
+        .systemLibrary(
             name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]),
 
@@ -73,8 +79,9 @@ let package = Package(
         .target(name: "SyntheticFaces", dependencies: ["Images", "Data", "Tensors"]),
         // AU and expression metrics: F1, ROC AUC, threshold search, confusion matrices.
         .target(name: "Metrics"),
-        // The training loop, learning-rate schedules, parameter groups and run folders.
-        .target(name: "Training", dependencies: ["Zoo", "Data", "Checkpoint", "Tensors", "Fetch"]),
+        // The training loop, learning-rate schedules, parameter groups, run folders and data-parallel
+        // process groups (one process, or MPI ranks under mpirun).
+        .target(name: "Training", dependencies: ["Zoo", "Data", "Checkpoint", "Tensors", "CMPIShim", "Fetch"]),
         // Reading finished run folders; `zoo compare` tables and `zoo report` HTML pages with SVG charts.
         .target(name: "Reports", dependencies: ["JSON"]),
         // The built-in task plugins (`zoo run TASK`), and nothing else.

@@ -4,8 +4,11 @@ import Foundation
 
 /// A run's output folder: `options.json`, `model.json`, `metrics.jsonl` (a line per epoch and per
 /// evaluation), `checkpoint/` (committed as a whole, see CheckpointFolder) and `summary.json`.
+/// In a data-parallel job only rank 0 writes it; the other ranks hold a copy whose writes do nothing.
 public struct RunFolder {
     public let path: String
+    /// False on ranks other than 0: the writing methods return without touching the disk.
+    public let isWriter: Bool
     public var checkpoint: CheckpointFolder { CheckpointFolder(runPath: path) }
     public var checkpointFolder: String { checkpoint.path }
     var metricsFile: String { path + "/metrics.jsonl" }
@@ -15,6 +18,7 @@ public struct RunFolder {
     /// The folder at `path`, created when missing (its contents are left as they are).
     public init(path: String) throws {
         self.path = path
+        isWriter = true
         do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
             throw CheckpointError.cannotWrite(file: path, reason: "cannot create the run folder: \(error.localizedDescription)")
         }
@@ -29,7 +33,26 @@ public struct RunFolder {
     /// empties a run folder first: stale sub-results such as `id-probe/` go with it). `--resume` needs
     /// the options the run was started with, except those in `resumeExemptOptions`. A new run records
     /// `options` in options.json.
-    public static func open(_ output: RunOutputOptions, task: String, options: [String: String]) throws -> RunFolder {
+    /// In a data-parallel job rank 0 does all of that while the others wait, and they get a copy that
+    /// writes nothing (a mistake rank 0 reports takes the job down; see World).
+    public static func open(_ output: RunOutputOptions, task: String, options: [String: String],
+                            group: ProcessGroup = World.group) throws -> RunFolder {
+        guard group.isParallel else { return try openForWriting(output, task: task, options: options) }
+        if group.isWriter {
+            let run = try openForWriting(output, task: task, options: options)
+            group.barrier()
+            return run
+        }
+        group.barrier()
+        return RunFolder(readingOnly: output.out)
+    }
+
+    private init(readingOnly path: String) {
+        self.path = path
+        isWriter = false
+    }
+
+    private static func openForWriting(_ output: RunOutputOptions, task: String, options: [String: String]) throws -> RunFolder {
         let fm = FileManager.default
         let path = output.out
         var isDirectory: ObjCBool = false
@@ -79,6 +102,7 @@ public struct RunFolder {
     /// Removes what a previous attempt of this run wrote after its options (a resume that found no
     /// complete checkpoint starts over).
     public func clearResults() throws {
+        guard isWriter else { return }
         for name in ["metrics.jsonl", "summary.json", "checkpoint"] {
             let p = path + "/" + name
             if FileManager.default.fileExists(atPath: p) { try FileManager.default.removeItem(atPath: p) }
@@ -87,6 +111,7 @@ public struct RunFolder {
 
     /// Appends one JSON line with `epoch` and the numbers (keys sorted, so lines diff cleanly).
     public func appendMetrics(epoch: Int, _ values: [String: Double], kind: String = "epoch") throws {
+        guard isWriter else { return }
         var pairs: [(String, JSONValue)] = [("kind", .string(kind)), ("epoch", .integer(epoch))]
         for (k, v) in values.sorted(by: { $0.key < $1.key }) { pairs.append((k, v.isFinite ? .number(v) : .null)) }
         let line = Data((JSONValue.object(pairs).serialized() + "\n").utf8)
@@ -109,6 +134,7 @@ public struct RunFolder {
     /// Keeps the metrics of the first `epochs` epochs: a resumed run repeats what came after its
     /// checkpoint, and a line cut short by a kill is dropped.
     public func truncateMetrics(toEpochs epochs: Int) throws {
+        guard isWriter else { return }
         guard let data = FileManager.default.contents(atPath: metricsFile) else { return }
         let kept = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { line in
             guard let value = try? JSONParser.parse(Data(line.utf8)), case let .integer(epoch)? = value["epoch"] else { return false }
@@ -127,6 +153,7 @@ public struct RunFolder {
 
     /// Writes a JSON file in the folder atomically.
     public func writeJSON(_ name: String, _ value: JSONValue) throws {
+        guard isWriter else { return }
         let data = Data((value.serialized(pretty: true) + "\n").utf8)
         try writeAtomically(to: path + "/" + name) { try data.write(to: URL(fileURLWithPath: $0)) }
     }

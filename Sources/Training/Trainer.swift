@@ -32,11 +32,19 @@ public enum TrainingStart: Equatable {
 /// Runs epochs of forward, loss, backward and AdamW with warm-up + cosine per iteration, gradient
 /// accumulation and optional clipping; evaluates and checkpoints between epochs; resumes from a folder.
 /// SIGINT/SIGTERM stop it after the current optimisation step with a checkpoint of that step.
+///
+/// Data parallel (`group` of N > 1 ranks): every rank runs this loop on its share of each global batch;
+/// the logged loss and numbers are the means over the ranks, gradients are averaged (GradientAverager)
+/// before clipping and the update, so every rank takes the same step. Rank 0 alone logs and writes the
+/// run folder; a stop signal takes effect at the same step on every rank.
 public final class Trainer {
     public let model: ZooModel
     public let options: TrainingOptions
     public let optimizer: AdamW
     public let run: RunFolder
+    public let group: ProcessGroup
+    /// Averages gradients over the ranks; its timing splits a step into compute and all-reduce.
+    public let averager: GradientAverager
     /// The loss of one batch and the numbers to log beside it.
     public typealias Objective = (Batch) throws -> (loss: Tensor, logs: [String: Double])
 
@@ -50,10 +58,13 @@ public final class Trainer {
     /// Stop on SIGINT/SIGTERM with a checkpoint (off for in-process tests that install their own handlers).
     public var stopsOnSignals = true
 
-    public init(model: ZooModel, groups: [ParameterGroup], options: TrainingOptions, run: RunFolder) {
+    public init(model: ZooModel, groups: [ParameterGroup], options: TrainingOptions, run: RunFolder, group: ProcessGroup = World.group) {
+        precondition(options.processes == group.size, "options for \(options.processes) processes in a group of \(group.size)")
         self.model = model
         self.options = options
         self.run = run
+        self.group = group
+        averager = GradientAverager(group: group)
         optimizer = AdamW(groups: groups, learningRate: Float(options.learningRate), beta1: options.beta1, beta2: options.beta2)
     }
 
@@ -61,14 +72,24 @@ public final class Trainer {
 
     /// Begins the run: resumes from the folder's checkpoint when asked (a folder whose first save never
     /// completed starts over, with a message), and reports a finished run without touching it.
+    /// Under MPI, rank 0 cleans the folder before any rank reads the checkpoint, and every rank
+    /// then starts from rank 0's weights.
     public func start(resume: Bool) throws -> TrainingStart {
+        defer { synchronizeParameters() }
         guard resume else {
             try run.clearResults()
+            group.barrier()
             return .fresh
         }
-        let removed = try run.checkpoint.recover()
-        if !removed.isEmpty { log("\(run.path): removed what an interrupted save left: \(removed.joined(separator: ", "))") }
-        guard try self.resume(from: run) else {
+        if run.isWriter {
+            let removed = try run.checkpoint.recover()
+            if !removed.isEmpty { log("\(run.path): removed what an interrupted save left: \(removed.joined(separator: ", "))") }
+        }
+        group.barrier()
+        let resumed = try self.resume(from: run)
+        // Rank 0 may rewrite the folder below; nobody reads it after this.
+        group.barrier()
+        guard resumed else {
             log("\(run.path): no complete checkpoint (the run stopped before its first save); starting from epoch 0")
             try run.clearResults()
             return .fresh
@@ -87,9 +108,18 @@ public final class Trainer {
                                       warmupEpochs: options.warmupEpochs, epochs: Double(options.epochs))
         let perEpoch = data.batchesPerEpoch
         let accumulation = options.accumulation
-        let progress = ProgressLine(total: perEpoch)
+        let progress: ProgressLine? = group.isWriter ? ProgressLine(total: perEpoch) : nil
         let module = model.module
         let signals = stopsOnSignals ? StopSignals() : nil
+        if group.isParallel {
+            guard let shared = data as? ImageBatchSource, shared.parts == group.size, shared.part == group.rank,
+                  shared.batchSize == options.globalBatchSize else {
+                throw DataParallelError.batchNotSplit("data-parallel training needs its batches split over the \(group.size) ranks "
+                                                      + "(an ImageBatchSource of batch · ranks with part = rank, parts = ranks)")
+            }
+            log("data parallel: \(group.size) processes × batch \(options.batchSize) × accum \(accumulation) = effective batch "
+                + "\(options.effectiveBatchSize), lr \(options.learningRate), \(Parallel.workers) threads per process")
+        }
         defer { signals?.uninstall() }
         while epoch < options.epochs {
             module.train()
@@ -103,8 +133,9 @@ public final class Trainer {
                 if index == groupStart {
                     optimizer.learningRate = Float(schedule.rate(at: Double(epoch) + Double(index) / Double(perEpoch)))
                 }
-                let (loss, logs) = try objective(batch)
-                let value = loss.item
+                var (loss, logs) = try objective(batch)
+                var value = loss.item
+                if group.isParallel { (value, logs) = meanOverRanks(value, logs) }
                 guard value.isFinite else { throw TrainingError.nonFinite(epoch: epoch, step: index, value: value) }
                 // Each batch weighs 1 / (its group's size): the last group of an epoch may be short, and
                 // dividing it by `accumulation` would under-weight it.
@@ -112,6 +143,7 @@ public final class Trainer {
                 (groupSize > 1 ? loss / Float(groupSize) : loss).backward()
                 let endsGroup = index + 1 == groupStart + groupSize
                 if endsGroup {
+                    averager.average(module.trainableParameters().map(\.tensor))
                     if let clip = options.clipGradient { clipGradientNorm(module.trainableParameters().map(\.tensor), maxNorm: clip) }
                     optimizer.update()
                     module.zeroGrad()
@@ -120,17 +152,17 @@ public final class Trainer {
                 step += 1
                 partial.batches = index + 1
                 partial.loss += Double(value)
-                images += batch.images.shape[0]
+                images += batch.images.shape[0] * group.size
                 for (k, v) in logs { partial.logs[k, default: 0] += v }
                 let elapsed = Date().timeIntervalSince(start)
-                progress.update(epoch: epoch, step: index + 1, loss: value, imagesPerSecond: Double(images) / max(elapsed, 1e-9), elapsed: elapsed)
-                if endsGroup, index + 1 < perEpoch, let signal = signals?.received {
-                    progress.finish()
+                progress?.update(epoch: epoch, step: index + 1, loss: value, imagesPerSecond: Double(images) / max(elapsed, 1e-9), elapsed: elapsed)
+                if endsGroup, index + 1 < perEpoch, let signal = agreed(signals?.received) {
+                    progress?.finish()
                     try saveCheckpoint()
                     throw interrupted(by: signal, batches: perEpoch)
                 }
             }
-            progress.finish()
+            progress?.finish()
             var line: [String: Double] = ["train_loss": partial.loss / Double(perEpoch), "lr": Double(optimizer.learningRate)]
             for (k, v) in partial.logs { line["train_" + k] = v / Double(perEpoch) }
             epoch += 1
@@ -138,10 +170,40 @@ public final class Trainer {
             if let evaluate { for (k, v) in try evaluate(epoch) { line[k] = v } }
             try run.appendMetrics(epoch: epoch, line)
             log(EpochLine.format(epoch: epoch, of: options.epochs, line))
-            let signal = signals?.received
+            let signal = agreed(signals?.received)
             if epoch % options.saveEvery == 0 || epoch == options.epochs || signal != nil { try saveCheckpoint() }
             if let signal, epoch < options.epochs { throw interrupted(by: signal, batches: perEpoch) }
             if let stop = stopAfterEpoch, epoch >= stop { break }
+        }
+    }
+
+    /// The mean over the ranks of a batch's loss and logged numbers (every rank passes the same keys).
+    private func meanOverRanks(_ value: Float, _ logs: [String: Double]) -> (Float, [String: Double]) {
+        let keys = logs.keys.sorted()
+        var values = [Double(value)] + keys.map { logs[$0]! }
+        group.allReduceSum(&values)
+        let n = Double(group.size)
+        var mean: [String: Double] = [:]
+        for (i, k) in keys.enumerated() { mean[k] = values[i + 1] / n }
+        return (Float(values[0] / n), mean)
+    }
+
+    /// A stop signal any rank received, agreed by all (mpirun forwards signals to every rank, but they
+    /// may arrive on either side of a step); a single process just reads its own.
+    private func agreed(_ signal: Int32?) -> Int32? {
+        guard group.isParallel else { return signal }
+        var received: [Double] = [signal.map { Double($0) } ?? 0, signal == nil ? 0 : 1]
+        group.allReduceSum(&received)
+        guard received[1] > 0 else { return nil }
+        return signal ?? Int32(received[0] / received[1])
+    }
+
+    /// Every rank takes rank 0's parameters, whatever it built or loaded (the same seed gives the same
+    /// weights, so this is a safeguard against a rank that read different files).
+    private func synchronizeParameters() {
+        guard group.isParallel else { return }
+        for p in model.module.parameters() {
+            group.broadcast(UnsafeMutableRawPointer(p.data), bytes: p.count * MemoryLayout<Float>.stride, root: 0)
         }
     }
 
@@ -157,6 +219,7 @@ public final class Trainer {
     /// Weights (safetensors, state-dict keys), optimiser moments and the training state, committed as
     /// one folder (CheckpointFolder): a crash leaves the previous checkpoint or this one, never a mix.
     public func saveCheckpoint() throws {
+        guard run.isWriter else { return }
         let named = model.module.namedParameters()
         try run.checkpoint.commit { dir in
             let weights = dir + "/weights.safetensors", moments = dir + "/optimizer.safetensors"
@@ -175,7 +238,8 @@ public final class Trainer {
             TestKillPoint.reach("optimizer-written")
             let state = TrainingState(epoch: epoch, step: step, optimizerStep: optimizer.step, generator: model.generator.stateWords,
                                       losses: losses, options: options, partialEpoch: partial.batches > 0 ? partial : nil,
-                                      fileSizes: ["weights.safetensors": try fileSize(weights), "optimizer.safetensors": try fileSize(moments)])
+                                      fileSizes: ["weights.safetensors": try fileSize(weights), "optimizer.safetensors": try fileSize(moments)],
+                                      processes: group.isParallel ? group.size : nil)
             let data = try JSONEncoder.sorted.encode(state)
             let stateFile = dir + "/state.json"
             try data.write(to: URL(fileURLWithPath: stateFile))
@@ -202,6 +266,11 @@ public final class Trainer {
             guard actual == size else {
                 throw TrainingError.cannotResume(folder: folder.path, reason: "checkpoint/\(name) is \(actual.map { "\($0) bytes" } ?? "missing"), state.json recorded \(size) bytes")
             }
+        }
+        let processes = state.processes ?? 1
+        guard processes == group.size else {
+            throw TrainingError.cannotResume(folder: folder.path, reason: "it was trained by \(processes) process\(processes == 1 ? "" : "es") and this run has \(group.size); "
+                                             + "the global batch, learning rate and data order would change (resume with mpirun -np \(processes))")
         }
         let weights = try SafeTensorsReader.read(path: dir + "/weights.safetensors")
         // Copies, not mapped windows: training writes into parameters and moments.
@@ -244,6 +313,8 @@ struct TrainingState: Codable {
     var partialEpoch: PartialEpoch?
     /// Sizes of the checkpoint's other files, checked before they are read.
     var fileSizes: [String: Int]?
+    /// Data-parallel processes that trained it (nil: one).
+    var processes: Int?
 }
 
 func fileSize(_ path: String) throws -> Int {
@@ -253,7 +324,9 @@ func fileSize(_ path: String) throws -> Int {
     return size
 }
 
+/// A message on stderr, from rank 0 only in a data-parallel job.
 func log(_ message: String) {
+    guard World.group.isWriter else { return }
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 

@@ -16,7 +16,15 @@ public struct TrainingOptions: Codable, Equatable {
     public var clipGradient: Float?
     public var saveEvery = 1
     public var seed: UInt64 = 0
+    /// Processes training together (data parallel, `mpirun -np N`); `batchSize` is per process. Not
+    /// recorded with the options: the checkpoint records it on its own (TrainingState.processes).
+    public var processes = 1
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case epochs, warmupEpochs, baseLearningRate, minimumLearningRate, batchSize, accumulation, weightDecay, layerDecay
+        case beta1, beta2, clipGradient, saveEvery, seed
+    }
 
     /// Which recipe's defaults the options carry: fine-tuning (FMAE) or MAE pretraining.
     public enum Recipe { case fineTuning, pretraining }
@@ -27,9 +35,9 @@ public struct TrainingOptions: Codable, Equatable {
         var list = [
             TaskOption("epochs", .integer, default: pretraining ? "50" : "20", help: "training epochs"),
             TaskOption("warmup-epochs", .number, default: "2", help: "linear warm-up epochs"),
-            TaskOption("batch-size", .integer, default: "64", help: "images per step"),
+            TaskOption("batch-size", .integer, default: "64", help: "images per step and process (the effective batch is batch · accum · processes)"),
             TaskOption("accum", .integer, default: "1", help: "gradient accumulation steps"),
-            TaskOption("blr", .number, default: pretraining ? "1.5e-4" : "5e-4", help: "base learning rate; lr = blr · batch · accum / 256"),
+            TaskOption("blr", .number, default: pretraining ? "1.5e-4" : "5e-4", help: "base learning rate; lr = blr · batch · accum · processes / 256"),
             TaskOption("min-lr", .number, default: pretraining ? "0" : "1e-6", help: "cosine floor"),
             TaskOption("weight-decay", .number, default: "0.05",
                        help: pretraining ? "AdamW decoupled weight decay (not on biases and 1-D tensors, as MAE)" : "AdamW decoupled weight decay (not on biases, norms, tokens)"),
@@ -58,6 +66,7 @@ public struct TrainingOptions: Codable, Equatable {
         let seedValue = try a.int("seed")
         guard seedValue >= 0 else { throw TaskUsageError("--seed must be 0 or more, got \(seedValue)") }
         seed = UInt64(seedValue)
+        processes = World.group.size
         switch recipe {
         case .fineTuning:
             layerDecay = Float(try a.double("layer-decay"))
@@ -76,8 +85,13 @@ public struct TrainingOptions: Codable, Equatable {
         if let clip = clipGradient, !(clip > 0 && clip.isFinite) { throw TaskUsageError("--clip-grad must be a positive number, got \(clip)") }
     }
 
-    /// lr = blr · effective batch / 256 (MAE's scaling rule).
-    public var learningRate: Double { baseLearningRate * Double(batchSize * accumulation) / 256 }
+    /// Images in one optimisation step over all processes: batch · accum · processes.
+    public var effectiveBatchSize: Int { batchSize * accumulation * processes }
+    /// Images per step of the data order, all processes together: each process takes `batchSize` of them.
+    public var globalBatchSize: Int { batchSize * processes }
+
+    /// lr = blr · effective batch / 256 (MAE's scaling rule), the batch counted over all processes.
+    public var learningRate: Double { baseLearningRate * Double(effectiveBatchSize) / 256 }
 }
 
 /// Where a training task writes its run: `--out`, and whether to continue (`--resume`) or replace

@@ -4,13 +4,15 @@ import Foundation
 import Images
 import Tasks
 import Tensors
+import Training
 import Zoo
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure images per second for inference (no-grad forward) or a full training step.",
-        discussion: "A training step is forward, BCE-with-logits on the first head (MAE: its loss), backward and AdamW.")
+        discussion: "A training step is forward, BCE-with-logits on the first head (MAE: its loss), backward and AdamW. "
+            + "Under mpirun (--mode train) each rank trains on its own batch and the step includes the gradient all-reduce, timed apart.")
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case infer, train, data }
 
@@ -40,6 +42,9 @@ struct BenchCommand: ParsableCommand {
             func describe(_ outputs: [(name: String, tensor: Tensor)]) -> String { outputs.map { "\($0.name) \($0.tensor.shape)" }.joined(separator: ", ") }
             // Each step returns the shapes of what the model produced, printed once.
             let step: () throws -> String
+            // Under mpirun the gradients are averaged as in training; alone this does nothing.
+            let group = World.group
+            let averager = GradientAverager(group: group)
             switch mode {
             case .data:
                 return
@@ -71,20 +76,41 @@ struct BenchCommand: ParsableCommand {
                     }
                     built.module.zeroGrad()
                     loss.backward()
+                    averager.average(built.module.trainableParameters().map(\.tensor))
                     optimizer.update()
                     return shapes + ", loss \(String(format: "%.4f", loss.item))"
                 }
             }
             let shapes = try step()  // warm-up: first-touch allocation
-            if !json { print("\(name): input \(input) → \(shapes)") }
-            var times: [Double] = []
+            if !json && group.isWriter { print("\(name): input \(input) → \(shapes)") }
+            var times: [Double] = [], reduceTimes: [Double] = []
             for _ in 0..<steps {
+                group.barrier()  // ranks start each step together, so a step's time is the job's
+                averager.resetTiming()
                 let start = DispatchTime.now().uptimeNanoseconds
                 _ = try step()
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                reduceTimes.append(averager.seconds)
             }
             let median = times.sorted()[times.count / 2]
-            let ips = Double(batch) / median
+            let ips = Double(batch * group.size) / median
+            guard group.isWriter else { return }
+            if group.isParallel {
+                let reduce = reduceTimes.sorted()[reduceTimes.count / 2]
+                let bytes = built.module.trainableParameters().reduce(0) { $0 + $1.tensor.count } * 4
+                let line = String(format: "%d processes × batch %d: %.3f s/step = compute %.3f s + all-reduce %.3f s (%d buckets, %.1f MB of gradients), %.2f img/s",
+                                  group.size, batch, median, median - reduce, reduce, averager.calls, Double(bytes) / 1e6, ips)
+                if json {
+                    printJSON(.object([("model", .string(name)), ("mode", .string(mode.rawValue)), ("batch_per_process", .integer(batch)),
+                                       ("processes", .integer(group.size)), ("seconds_per_step", .array(times.map { .number($0) })),
+                                       ("allreduce_seconds_per_step", .array(reduceTimes.map { .number($0) })),
+                                       ("gradient_bytes", .integer(bytes)), ("images_per_second", .number(ips)),
+                                       ("threads", .integer(Parallel.workers))]))
+                } else {
+                    print("\(name)  \(mode.rawValue)  " + line + "  (median of \(steps) steps, \(Parallel.workers) threads per process)")
+                }
+                return
+            }
             if json {
                 printJSON(.object([("model", .string(name)), ("mode", .string(mode.rawValue)), ("batch", .integer(batch)),
                                    ("steps", .integer(steps)), ("seconds_per_step", .array(times.map { .number($0) })),

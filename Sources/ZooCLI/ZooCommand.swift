@@ -3,6 +3,7 @@ import FaceDetection
 import Foundation
 import Layers
 import Tasks
+import Training
 import Zoo
 
 @main
@@ -24,10 +25,13 @@ struct ZooCommand: ParsableCommand {
     }
 
     static func main() {
+        // Under mpirun: MPI starts and sets the kernel threads per rank before any tensor work.
+        _ = World.group
         registerBuiltins()
         do {
             var command = try parseAsRoot()
             try command.run()
+            World.finish()
         } catch {
             // Usage mistakes exit with 2 (as getopt tools do), failures with 1.
             if exitCode(for: error) == .validationFailure {

@@ -22,6 +22,10 @@ public final class ImageBatchSource: BatchSource {
     public private(set) var skipped: [String] = []
     let skipBad: Bool
     private let lock = NSLock()
+    /// Data-parallel share: with `parts` > 1, each batch of `batchSize` samples (the global batch) is cut
+    /// into `parts` equal slices and `batch` returns slice `part` only, so the ranks together take
+    /// exactly the samples one process would. `batchSize` must then be a multiple of `parts`.
+    public var part = 0, parts = 1
 
     public init(count: Int, batchSize: Int, imageSize: Int, shuffle: Bool, seed: UInt64, skipBad: Bool = false,
                 load: @escaping (Int) throws -> RGBImage, transform: @escaping (RGBImage, Generator) -> [Float],
@@ -52,7 +56,12 @@ public final class ImageBatchSource: BatchSource {
 
     public func batch(epoch: Int, index: Int) throws -> Batch {
         let order = self.order(epoch: epoch)
-        let members = Array(order[(index * batchSize)..<min(count, (index + 1) * batchSize)])
+        var members = Array(order[(index * batchSize)..<min(count, (index + 1) * batchSize)])
+        if parts > 1 {
+            precondition(batchSize % parts == 0 && (0..<parts).contains(part), "batch \(batchSize) cannot be split into \(parts) parts")
+            let share = members.count / parts
+            members = Array(members[(part * share)..<((part + 1) * share)])
+        }
         let b = members.count, plane = 3 * imageSize * imageSize
         let images = Tensor(uninitializedShape: [b, 3, imageSize, imageSize])
         var failure: Error?

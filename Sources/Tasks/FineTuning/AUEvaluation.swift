@@ -2,6 +2,7 @@ import Data
 import Foundation
 import Metrics
 import Tensors
+import Training
 import Zoo
 
 /// Evaluation of an AU model: per-AU F1 at 0.5, mean F1, per-AU AUC on the test subjects, and mean F1 at
@@ -59,18 +60,26 @@ public struct AUEvaluation {
         """
     }
 
-    /// Sigmoid probabilities of the `head` for every sample of `data`, with their labels.
-    public static func scores(classifier: ClassifierModel, data: AUData, pipeline: ImagePipeline, batchSize: Int, skipBad: Bool) throws -> MultiLabelScores {
+    /// Sigmoid probabilities of the `head` for every sample of `data`, with their labels. In a
+    /// data-parallel group each rank scores a contiguous run of the batches and every rank gets all the
+    /// scores, in dataset order, so the metrics are computed over the whole set, once per rank alike.
+    public static func scores(classifier: ClassifierModel, data: AUData, pipeline: ImagePipeline, batchSize: Int, skipBad: Bool,
+                              group: ProcessGroup = SingleProcess()) throws -> MultiLabelScores {
         let source = data.batches(batchSize: batchSize, imageSize: pipeline.size, shuffle: false, seed: 0, skipBad: skipBad,
                                   transform: pipeline.evaluation) { ["au": $0.labels] }
         classifier.eval()
         defer { classifier.train() }
         var scores: [Float] = [], labels: [Float] = []
-        for i in 0..<source.batchesPerEpoch {
+        let batches = source.batchesPerEpoch
+        for i in (batches * group.rank / group.size)..<(batches * (group.rank + 1) / group.size) {
             let batch = try source.batch(epoch: 0, index: i)
             let logits = withNoGrad { classifier(batch.images)["head"]! }
             scores += logits.scalars.map { 1 / (1 + expf(-$0)) }
             labels += batch.targets["au"]!.scalars
+        }
+        if group.isParallel {
+            scores = group.allGather(scores)
+            labels = group.allGather(labels)
         }
         let width = data.samples.first?.labels.count ?? 0
         guard scores.count == labels.count else {
@@ -80,11 +89,12 @@ public struct AUEvaluation {
     }
 
     public static func run(classifier: ClassifierModel, validation: AUData, test: AUData, pipeline: ImagePipeline,
-                           batchSize: Int, actionUnits: [Int], skipBad: Bool) throws -> AUEvaluation {
-        let testScores = try scores(classifier: classifier, data: test, pipeline: pipeline, batchSize: batchSize, skipBad: skipBad)
+                           batchSize: Int, actionUnits: [Int], skipBad: Bool, group: ProcessGroup = SingleProcess()) throws -> AUEvaluation {
+        let testScores = try scores(classifier: classifier, data: test, pipeline: pipeline, batchSize: batchSize, skipBad: skipBad, group: group)
         var threshold: Float = 0.5
         if !validation.samples.isEmpty {
-            let valScores = try scores(classifier: classifier, data: validation, pipeline: pipeline, batchSize: batchSize, skipBad: skipBad)
+            let valScores = try scores(classifier: classifier, data: validation, pipeline: pipeline, batchSize: batchSize, skipBad: skipBad,
+                                       group: group)
             threshold = valScores.bestThreshold().threshold
         }
         return AUEvaluation(actionUnits: actionUnits, f1AtHalf: testScores.f1Scores(threshold: 0.5), auc: testScores.rocAUCs(),

@@ -50,7 +50,8 @@ public enum AUFineTuning {
 
         let pipeline = ImagePipeline(size: classifier.encoder.imageSize, augment: setup.data.augment)
         let subjectIndex = Dictionary(uniqueKeysWithValues: subjects.enumerated().map { ($1, $0) })
-        let source = fitting.batches(batchSize: options.batchSize, imageSize: pipeline.size, shuffle: true, seed: seed, skipBad: skipBad,
+        // The global batch of all ranks; each takes its share (one process: the whole batch).
+        let source = fitting.batches(batchSize: options.globalBatchSize, imageSize: pipeline.size, shuffle: true, seed: seed, skipBad: skipBad,
                                      transform: pipeline.train) { sample in
             var t = ["au": sample.labels]
             if identity != nil {
@@ -60,6 +61,8 @@ public enum AUFineTuning {
             }
             return t
         }
+        source.part = setup.trainer.group.rank
+        source.parts = setup.trainer.group.size
 
         let objective: Trainer.Objective = { batch in
             let out = classifier(batch.images)
@@ -80,7 +83,8 @@ public enum AUFineTuning {
         var lastReport: AUEvaluation?
         let evaluate: (Int) throws -> [String: Double] = { epoch in
             let report = try AUEvaluation.run(classifier: classifier, validation: validation, test: test, pipeline: pipeline,
-                                              batchSize: options.batchSize, actionUnits: preset.actionUnits, skipBad: skipBad)
+                                              batchSize: options.batchSize, actionUnits: preset.actionUnits, skipBad: skipBad,
+                                              group: setup.trainer.group)
             lastReport = report
             last = report.metrics
             return report.metrics

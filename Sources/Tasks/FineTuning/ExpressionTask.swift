@@ -30,8 +30,10 @@ public enum ExpressionTask: TaskPlugin {
         let skipBad = setup.data.skipBad
         let pipeline = ImagePipeline(size: classifier.encoder.imageSize, augment: setup.data.augment)
 
-        let trainSource = train.batches(batchSize: options.batchSize, imageSize: pipeline.size, shuffle: true, seed: options.seed,
+        let trainSource = train.batches(batchSize: options.globalBatchSize, imageSize: pipeline.size, shuffle: true, seed: options.seed,
                                         skipBad: skipBad, transform: pipeline.train)
+        trainSource.part = setup.trainer.group.rank
+        trainSource.parts = setup.trainer.group.size
         let objective: Trainer.Objective = { batch in
             let classes = batch.targets["class"]!.scalars.map { Int($0) }
             return (Tensor.crossEntropy(logits: classifier(batch.images)["head"]!, targets: classes, labelSmoothing: smoothing), [:])

@@ -86,6 +86,8 @@ struct FineTuningSetup {
     }
 }
 
+/// A message on stderr, from rank 0 only in a data-parallel job.
 func log(_ message: String) {
+    guard World.group.isWriter else { return }
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }

@@ -46,11 +46,17 @@ public enum PretrainTask: TaskPlugin {
 
         let size = mae.encoder.imageSize
         let augmentation = PretrainAugmentation(size: size)
-        let source = ImageBatchSource(count: files.count, batchSize: o.batchSize, imageSize: size, shuffle: true, seed: o.seed,
+        // The global batch of all ranks; each takes its share (one process: the whole batch).
+        let source = ImageBatchSource(count: files.count, batchSize: o.globalBatchSize, imageSize: size, shuffle: true, seed: o.seed,
                                       skipBad: a.flag("skip-bad"), load: { try ImageFile.read(files[$0]) },
                                       transform: { augmentation.apply($0, generator: $1) }, targets: { _ in [:] })
+        source.part = trainer.group.rank
+        source.parts = trainer.group.size
         log("pretrain: \(files.count) images, \(source.batchesPerEpoch) steps per epoch, mask ratio \(mae.maskRatio)")
-        try trainer.train(data: source, objective: { batch in (mae(batch.images).loss, [:]) })
+        let masking = GlobalBatchNoise(group: trainer.group, generator: mae.generator)
+        try trainer.train(data: source, objective: { batch in
+            (mae(batch.images, noise: masking.noise(rows: batch.images.shape[0], columns: mae.encoder.patchCount)).loss, [:])
+        })
         if !source.skipped.isEmpty { log("skipped \(source.skipped.count) unreadable images") }
         try run.writeSummary(task: name, fields: [("epochs", .integer(trainer.epoch)),
                                                   ("final_train_loss", trainer.losses.last.map { .number(Double($0)) } ?? .null),

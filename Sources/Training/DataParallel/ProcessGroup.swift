@@ -1,0 +1,27 @@
+/// The processes that train one model together (data parallel): each holds a full copy of the model,
+/// takes its share of every global batch, and the group averages their gradients. Rank 0 alone writes
+/// the run folder. Every collective call must be made by every rank, in the same order.
+public protocol ProcessGroup: AnyObject {
+    /// This process's index, 0..<size.
+    var rank: Int { get }
+    var size: Int { get }
+    /// Ranks on this machine (they share its cores).
+    var localSize: Int { get }
+    /// Sums `count` floats across ranks, in place.
+    func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int)
+    /// Sums doubles across ranks, in place.
+    func allReduceSum(_ values: inout [Double])
+    /// Every rank's values concatenated in rank order (ranks may pass different counts).
+    func allGather(_ values: [Float]) -> [Float]
+    /// Copies `bytes` bytes from rank `root` to every rank.
+    func broadcast(_ buffer: UnsafeMutableRawPointer, bytes: Int, root: Int)
+    func barrier()
+    /// Seconds of a monotonic clock (for timing collectives).
+    func now() -> Double
+}
+
+extension ProcessGroup {
+    public var isParallel: Bool { size > 1 }
+    /// Whether this process writes the run folder, logs and checkpoints.
+    public var isWriter: Bool { rank == 0 }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import XCTest
+
+/// Data-parallel training on the real `zoo` under `mpirun -np 2`: it must give what one process gives
+/// with the same global batch (per-epoch train loss within 1e-3 relative, test metrics within 2e-3), for
+/// `au` and for `pretrain`; resume under mpirun; and a rank killed mid-run must take the job down fast and
+/// leave a checkpoint that resumes.
+final class DataParallelCLITests: XCTestCase {
+    static let root = NSTemporaryDirectory() + "zoo-mpi-\(getpid())"
+    static var prepared = false
+    /// The uninterrupted `-np 2` AU run, shared by the equivalence and resume tests.
+    static var parallelAU: String?
+
+    /// mpirun on PATH, or nil.
+    static let mpirun: String? = {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let path = String(dir) + "/mpirun"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }()
+
+    override func setUpWithError() throws {
+        guard zooExecutable != nil else { throw XCTSkip("zoo executable not built next to the tests (run `make test`)") }
+        guard Self.mpirun != nil else { throw XCTSkip("mpirun not found: install openmpi-bin (`make test` does) to run the data-parallel tests") }
+        if Self.prepared { return }
+        try? FileManager.default.removeItem(atPath: Self.root)
+        try FileManager.default.createDirectory(atPath: Self.root, withIntermediateDirectories: true)
+        let synth = try runZoo(["data", "synth", "--out", Self.root + "/data", "--subjects", "8", "--frames", "24", "--size", "32", "--seed", "1"])
+        XCTAssertEqual(synth.status, 0, synth.stderr)
+        let encoder = #""encoder": {"type": "vit", "img_size": 32, "patch_size": 8, "embed_dim": 32, "depth": 2, "num_heads": 2"#
+        try "{\(encoder)}}".write(toFile: Self.root + "/vit.json", atomically: true, encoding: .utf8)
+        try """
+        {\(encoder), "global_pool": "none"},
+         "decoder": {"type": "mae_decoder", "embed_dim": 32, "depth": 1, "num_heads": 2, "mlp_ratio": 4.0},
+         "mask_ratio": 0.75, "norm_pix_loss": true}
+        """.write(toFile: Self.root + "/mae.json", atomically: true, encoding: .utf8)
+        Self.prepared = true
+    }
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(atPath: root)
+        super.tearDown()
+    }
+
+    // MARK: Running
+
+    func au(batch: Int, epochs: Int = 2, out: String) -> [String] {
+        ["run", "au", "--model", Self.root + "/vit.json", "--train", Self.root + "/data/train.jsonl", "--test", Self.root + "/data/test.jsonl",
+         "--epochs", "\(epochs)", "--batch-size", "\(batch)", "--warmup-epochs", "1", "--blr", "1e-2", "--layer-decay", "1",
+         "--drop-path", "0", "--save-every", "1", "--out", out]
+    }
+
+    func pretrain(batch: Int, out: String) -> [String] {
+        ["run", "pretrain", "--model", Self.root + "/mae.json", "--data", Self.root + "/data/images", "--epochs", "2",
+         "--batch-size", "\(batch)", "--warmup-epochs", "1", "--blr", "1.5e-3", "--out", out]
+    }
+
+    /// Starts `zoo arguments` as `ranks` MPI processes; `environment` is passed to every rank (-x).
+    func startMPI(ranks: Int, _ arguments: [String], environment: [String: String] = [:]) throws -> MPIJob {
+        var launcher = ["--oversubscribe", "-np", "\(ranks)"]
+        if getuid() == 0 { launcher.append("--allow-run-as-root") }
+        for (k, v) in environment.sorted(by: { $0.key < $1.key }) { launcher += ["-x", "\(k)=\(v)"] }
+        return try MPIJob(mpirun: Self.mpirun!, launcher + [zooExecutable!.path] + arguments)
+    }
+
+    func runMPI(ranks: Int = 2, _ arguments: [String], environment: [String: String] = [:],
+                file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try startMPI(ranks: ranks, arguments, environment: environment).finish()
+        XCTAssertEqual(result.status, 0, "mpirun \(arguments.joined(separator: " ")):\n\(result.output)", file: file, line: line)
+    }
+
+    /// The `-np 2` AU run of `testAUMatchesOneProcess`, made once.
+    func parallelAURun() throws -> String {
+        if let run = Self.parallelAU { return run }
+        let run = Self.root + "/au-np2"
+        try runMPI(au(batch: 16, out: run))
+        Self.parallelAU = run
+        return run
+    }
+
+    // MARK: Reading
+
+    func epochLines(_ run: String) -> [[String: Any]] {
+        let text = String(decoding: FileManager.default.contents(atPath: run + "/metrics.jsonl") ?? Data(), as: UTF8.self)
+        return text.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  object["kind"] as? String == "epoch" else { return nil }
+            return object
+        }
+    }
+
+    /// Per-epoch train loss within `lossTolerance` relative and every `metrics` key within `metricTolerance`.
+    func assertSameEpochs(_ a: String, _ b: String, metrics: [String], epochs: Int,
+                          lossTolerance: Double = 1e-3, metricTolerance: Double = 2e-3, file: StaticString = #filePath, line: UInt = #line) {
+        let left = epochLines(a), right = epochLines(b)
+        XCTAssertEqual(left.count, epochs, "\(a): epochs in metrics.jsonl", file: file, line: line)
+        XCTAssertEqual(right.count, epochs, "\(b): epochs in metrics.jsonl", file: file, line: line)
+        for (x, y) in zip(left, right) {
+            let epoch = x["epoch"] as? Int ?? -1
+            guard let lx = x["train_loss"] as? Double, let ly = y["train_loss"] as? Double else {
+                return XCTFail("epoch \(epoch): no train_loss", file: file, line: line)
+            }
+            XCTAssertLessThanOrEqual(abs(lx - ly) / abs(lx), lossTolerance, "epoch \(epoch) train_loss \(lx) vs \(ly)", file: file, line: line)
+            for key in metrics {
+                guard let mx = x[key] as? Double, let my = y[key] as? Double else {
+                    return XCTFail("epoch \(epoch): no \(key)", file: file, line: line)
+                }
+                XCTAssertLessThanOrEqual(abs(mx - my), metricTolerance, "epoch \(epoch) \(key) \(mx) vs \(my)", file: file, line: line)
+            }
+        }
+    }
+
+    // MARK: Tests
+
+    /// One process with batch 32 and two with batch 16 each take the same samples per step, so they train
+    /// the same model; only rank 0 writes the run folder.
+    func testAUMatchesOneProcess() throws {
+        let single = Self.root + "/au-single"
+        let r = try runZooProcess(au(batch: 32, out: single))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let parallel = try parallelAURun()
+        assertSameEpochs(single, parallel, metrics: ["test_mean_f1", "test_mean_auc", "test_mean_f1_val_threshold", "val_threshold"], epochs: 2)
+        XCTAssertEqual(epochLines(parallel).first?["lr"] as? Double, epochLines(single).first?["lr"] as? Double,
+                       "the learning rate follows the effective batch (16 × 2 processes = 32)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: parallel)
+        XCTAssertEqual(files.filter { $0.hasPrefix("events.out.tfevents") }.count, 1, "one TensorBoard file, from rank 0: \(files)")
+        XCTAssertTrue(files.contains("summary.json"))
+    }
+
+    /// MAE masking follows the global sample: each rank draws the global batch's noise and keeps its rows.
+    func testPretrainMatchesOneProcess() throws {
+        let single = Self.root + "/pretrain-single", parallel = Self.root + "/pretrain-np2"
+        let r = try runZooProcess(pretrain(batch: 32, out: single))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        try runMPI(pretrain(batch: 16, out: parallel))
+        assertSameEpochs(single, parallel, metrics: [], epochs: 2)
+    }
+
+    /// A job killed right after its first checkpoint resumes under mpirun to what the uninterrupted job
+    /// gave; resuming it with another process count is refused.
+    func testResumeUnderMPI() throws {
+        let run = Self.root + "/au-resumed"
+        let killed = try startMPI(ranks: 2, au(batch: 16, out: run), environment: ["ZOO_TEST_KILL_AT": "checkpoint-committed:1"]).finish()
+        XCTAssertNotEqual(killed.status, 0, "the job whose rank 0 killed itself must fail")
+        XCTAssertEqual(epochLines(run).count, 1, "one epoch done before the kill")
+        let alone = try runZooProcess(au(batch: 16, out: run) + ["--resume"])
+        XCTAssertEqual(alone.status, 1)
+        XCTAssertTrue(alone.stderr.contains("trained by 2 processes and this run has 1"), alone.stderr)
+        try runMPI(au(batch: 16, out: run) + ["--resume"])
+        assertSameEpochs(try parallelAURun(), run, metrics: ["test_mean_f1", "test_mean_auc"], epochs: 2, lossTolerance: 1e-6, metricTolerance: 1e-9)
+    }
+
+    /// SIGKILL of rank 1 mid-run: mpirun stops the job and exits non-zero within 30 s, naming the rank;
+    /// the checkpoint rank 0 last committed resumes to the end.
+    func testKilledRankTakesTheJobDownAndTheCheckpointResumes() throws {
+        let run = Self.root + "/au-killed"
+        let arguments = au(batch: 16, epochs: 25, out: run)
+        let job = try startMPI(ranks: 2, arguments)
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: run + "/checkpoint/state.json") && job.isRunning && Date() < deadline { usleep(20_000) }
+        XCTAssertTrue(job.isRunning, "the job ended before a rank could be killed")
+        guard let rank1 = job.rankProcess(1) else { job.terminate(); return XCTFail("no process with OMPI_COMM_WORLD_RANK=1 under mpirun") }
+        let killedAt = Date()
+        kill(rank1, SIGKILL)
+        let result = job.finish()
+        let took = Date().timeIntervalSince(killedAt)
+        XCTAssertNotEqual(result.status, 0, result.output)
+        XCTAssertLessThan(took, 30, "mpirun took \(took) s to end the job")
+        XCTAssertTrue(result.output.contains("rank 1"), "mpirun's message names the rank:\n\(result.output)")
+        let done = epochLines(run).count
+        XCTAssertLessThan(done, 25)
+        try runMPI(arguments + ["--resume"])
+        XCTAssertEqual(epochLines(run).map { $0["epoch"] as? Int }, (1...25).map { $0 }, "every epoch once after the resume")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/summary.json"))
+    }
+}
+
+/// An mpirun process; its output (all ranks, and mpirun's own messages) goes to one file.
+final class MPIJob {
+    let process = Process()
+    private let log: URL
+
+    init(mpirun: String, _ arguments: [String]) throws {
+        log = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-mpirun-\(getpid())-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: mpirun)
+        process.arguments = arguments
+        process.currentDirectoryURL = repositoryRoot
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    func terminate() { process.terminate() }
+
+    /// The pid of the child of mpirun that runs MPI rank `rank` (read from its environment).
+    func rankProcess(_ rank: Int) -> pid_t? {
+        let parent = process.processIdentifier
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(name),
+                  let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // Fields after the command name: state, ppid, …
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 1, pid_t(fields[1]) == parent,
+                  let environment = FileManager.default.contents(atPath: "/proc/\(name)/environ") else { continue }
+            let variables = environment.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if variables.contains("OMPI_COMM_WORLD_RANK=\(rank)") { return pid }
+        }
+        return nil
+    }
+
+    func finish() -> (status: Int32, output: String) {
+        process.waitUntilExit()
+        defer { try? FileManager.default.removeItem(at: log) }
+        return (process.terminationStatus, String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self))
+    }
+}
