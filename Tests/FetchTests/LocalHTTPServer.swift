@@ -65,7 +65,8 @@ final class LocalHTTPServer: @unchecked Sendable {
         }
         port = UInt16(bigEndian: address.sin_port)
         listener = fd
-        let thread = Thread { [unowned self] in self.serve() }
+        // The thread holds the server until accept fails, which stop() causes (shutdown wakes accept).
+        let thread = Thread { [self] in self.serve() }
         self.thread = thread
         thread.start()
     }
