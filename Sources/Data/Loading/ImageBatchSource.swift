@@ -10,6 +10,8 @@ public final class ImageBatchSource: BatchSource {
     public let count: Int
     public let batchSize: Int
     public let imageSize: Int
+    /// Channels of a transformed image (3; 1 for grayscale models).
+    public let channels: Int
     public let shuffle: Bool
     public let seed: UInt64
     /// Loads sample i (decode from file or shard).
@@ -27,12 +29,13 @@ public final class ImageBatchSource: BatchSource {
     /// exactly the samples one process would. `batchSize` must then be a multiple of `parts`.
     public var part = 0, parts = 1
 
-    public init(count: Int, batchSize: Int, imageSize: Int, shuffle: Bool, seed: UInt64, skipBad: Bool = false,
+    public init(count: Int, batchSize: Int, imageSize: Int, channels: Int = 3, shuffle: Bool, seed: UInt64, skipBad: Bool = false,
                 load: @escaping (Int) throws -> RGBImage, transform: @escaping (RGBImage, Generator) -> [Float],
                 targets: @escaping (Int) -> [String: [Float]]) {
         self.count = count
         self.batchSize = batchSize
         self.imageSize = imageSize
+        self.channels = channels
         self.shuffle = shuffle
         self.seed = seed
         self.skipBad = skipBad
@@ -62,8 +65,8 @@ public final class ImageBatchSource: BatchSource {
             let share = members.count / parts
             members = Array(members[(part * share)..<((part + 1) * share)])
         }
-        let b = members.count, plane = 3 * imageSize * imageSize
-        let images = Tensor(uninitializedShape: [b, 3, imageSize, imageSize])
+        let b = members.count, plane = channels * imageSize * imageSize
+        let images = Tensor(uninitializedShape: [b, channels, imageSize, imageSize])
         var failure: Error?
         var rows = [[String: [Float]]](repeating: [:], count: b)
         let pointer = images.data

@@ -62,6 +62,14 @@ public struct NetworkPreprocessing: Sendable {
     public var mean: [Float]
     public var std: [Float]
 
+    public init(grayscale: Bool, size: Int, scale: Float, mean: [Float], std: [Float]) {
+        self.grayscale = grayscale
+        self.size = size
+        self.scale = scale
+        self.mean = mean
+        self.std = std
+    }
+
     init(_ o: SpecObject) throws {
         grayscale = try o.choice("channels", ["rgb", "grayscale"], default: "rgb") == "grayscale"
         size = try o.positiveInt("size", in: 1...65_536)
@@ -80,6 +88,10 @@ public struct NetworkPreprocessing: Sendable {
         mean = try floats("mean", 0)
         std = try floats("std", 1)
         guard std.allSatisfy({ $0 != 0 }) else { throw SpecError.invalid(path: o.childPath("std"), message: "a std of 0") }
+        let channels = grayscale ? 1 : 3
+        for (key, values) in [("mean", mean), ("std", std)] where values.count != 1 && values.count != channels {
+            throw SpecError.invalid(path: o.childPath(key), message: "expected 1 or \(channels) values, got \(values.count)")
+        }
         try o.finish()
     }
 }
@@ -110,4 +122,22 @@ public final class NetworkModel: Module, ImageModel {
     public func outputs(_ images: Tensor, extra: [String: Tensor]) -> [(name: String, tensor: Tensor)] {
         graph.outputs(images)
     }
+
+    /// The same graph ending before the final softmax (when the first output is one): the logits a
+    /// cross-entropy loss trains on. Nil when the first output is not a softmax.
+    public lazy var logitsGraph: Graph? = {
+        guard let outputName = graph.outputNames.first,
+              let index = graph.nodes.firstIndex(where: { $0.name == outputName }) else { return nil }
+        let node = graph.nodes[index]
+        guard case let .unary(layer) = node.operation, layer is Softmax, let slot = node.inputs.first else { return nil }
+        let slotName = slot < graph.inputNames.count ? graph.inputNames[slot] : graph.nodes[slot - graph.inputNames.count].name
+        let nodes: [(node: Graph.Node, module: Module)] = graph.nodes.compactMap { n in
+            switch n.operation {
+            case let .unary(l): return (l as? Module).map { (n, $0) }
+            case let .merge(l): return (l as? Module).map { (n, $0) }
+            }
+        }
+        guard nodes.count == graph.nodes.count else { return nil }
+        return Graph(inputNames: graph.inputNames, nodes: nodes, outputNames: [slotName])
+    }()
 }

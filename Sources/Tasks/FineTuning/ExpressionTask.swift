@@ -11,7 +11,7 @@ import Zoo
 /// and the confusion matrix.
 public enum ExpressionTask: TaskPlugin {
     public static let name = "fer"
-    public static let summary = "fine-tune an encoder for expression classification (ImageFolder data; accuracy, per-class accuracy, confusion matrix)"
+    public static let summary = "fine-tune an encoder (or a Keras/network model) for expression classification (ImageFolder data; accuracy, per-class accuracy, confusion matrix)"
     public static let options = FineTuningSetup.trainingOptions + ExpressionDataOptions.options
 
     public static func run(_ a: TaskArguments) throws {
@@ -20,6 +20,9 @@ public enum ExpressionTask: TaskPlugin {
         let test = try ImageFolderDataset.load(root: dataOptions.test, preset: dataOptions.preset)
         guard train.classes == test.classes else {
             throw DataError("\(test.root): class folders \(test.classes) differ from the training folders \(train.classes)")
+        }
+        if try NetworkExpressionFineTuning.isNetwork(a) {
+            return try NetworkExpressionFineTuning.run(a, data: dataOptions, train: train, test: test)
         }
         let classes = train.classes.count
         let setup = try FineTuningSetup(a, heads: { std in [.object([("name", .string("head")), ("type", .string("linear")),
@@ -84,10 +87,10 @@ struct ExpressionDataOptions: TaskOptionGroup {
 
 extension ImageFolderDataset {
     /// Batches with the class index as target "class".
-    func batches(batchSize: Int, imageSize: Int, shuffle: Bool, seed: UInt64, skipBad: Bool,
+    func batches(batchSize: Int, imageSize: Int, channels: Int = 3, shuffle: Bool, seed: UInt64, skipBad: Bool,
                  transform: @escaping (RGBImage, Generator) -> [Float]) -> ImageBatchSource {
         let samples = self.samples
-        return ImageBatchSource(count: samples.count, batchSize: batchSize, imageSize: imageSize, shuffle: shuffle, seed: seed,
+        return ImageBatchSource(count: samples.count, batchSize: batchSize, imageSize: imageSize, channels: channels, shuffle: shuffle, seed: seed,
                                 skipBad: skipBad, load: { try ImageFile.read(samples[$0].path) }, transform: transform,
                                 targets: { ["class": [Float(samples[$0].classIndex)]] })
     }
