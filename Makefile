@@ -79,7 +79,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_CI_SECONDS ?= 20
 FUZZ_BUILD := .build-fuzz
 FUZZ_BIN = $(FUZZ_BUILD)/release
-FUZZ_TARGETS := FuzzSafeTensors FuzzTorchZip FuzzTorchLegacy FuzzZipArchive FuzzSpec FuzzLabels FuzzJPEG FuzzPNG FuzzPPM FuzzShards FuzzHDF5
+FUZZ_TARGETS := FuzzSafeTensors FuzzTorchZip FuzzTorchLegacy FuzzZipArchive FuzzSpec FuzzLabels FuzzJPEG FuzzPNG FuzzPPM FuzzShards FuzzHDF5 FuzzKerasConfig FuzzDrivePage
 # Seeds per target: files under Tests/*/Fixtures (globs).
 SEEDS_FuzzSafeTensors := Tests/*/Fixtures/*.safetensors
 SEEDS_FuzzTorchZip := Tests/CheckpointTests/Fixtures/*_zip.pth Tests/CheckpointTests/Fixtures/views.pth Tests/CheckpointTests/Fixtures/*_module.pth
@@ -92,6 +92,8 @@ SEEDS_FuzzPNG := Tests/ImagesTests/Fixtures/*.png
 SEEDS_FuzzPPM := Tests/ImagesTests/Fixtures/*.ppm Tests/DataTests/Fixtures/*.ppm
 SEEDS_FuzzShards := Tests/DataTests/Fixtures/*.shard
 SEEDS_FuzzHDF5 := Tests/CheckpointTests/Fixtures/*.h5
+SEEDS_FuzzKerasConfig := Fuzz/Seeds/keras/*.json
+SEEDS_FuzzDrivePage := Fuzz/Seeds/drive/*.html
 
 .PHONY: fuzz fuzz-ci fuzz-build
 

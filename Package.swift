@@ -11,7 +11,7 @@ let package = Package(
         .executable(name: "zoo", targets: ["ZooCLI"]),
         .library(name: "Zoo", targets: [
             "Zoo", "Layers", "Tasks", "Training", "Data", "Images", "Metrics", "SyntheticFaces", "Reports", "Checkpoint", "Tensors",
-            "Fetch",
+            "Fetch", "Keras", "FaceDetection", "BundledModels",
         ]),
     ],
     dependencies: [

@@ -10,7 +10,7 @@ import PackageDescription
 // main cannot link. gold fails on the fuzzer runtime's debug info, hence lld.
 let targets = [
     "FuzzSafeTensors", "FuzzTorchZip", "FuzzTorchLegacy", "FuzzZipArchive", "FuzzSpec", "FuzzLabels",
-    "FuzzJPEG", "FuzzPNG", "FuzzPPM", "FuzzShards", "FuzzHDF5",
+    "FuzzJPEG", "FuzzPNG", "FuzzPPM", "FuzzShards", "FuzzHDF5", "FuzzKerasConfig", "FuzzDrivePage",
 ]
 
 let package = Package(

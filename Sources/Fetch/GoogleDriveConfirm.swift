@@ -4,7 +4,7 @@ import Foundation
 /// download URL answers with a web page ("Google Drive can't scan this file for viruses") whose form
 /// leads to the file. The form's action and hidden fields (id, export, confirm, uuid, …) make the URL
 /// that does send it. Older pages carried a `confirm=TOKEN` link instead; both are understood.
-enum GoogleDriveConfirm {
+public enum GoogleDriveConfirm {
     /// Where Drive serves files; `ZOO_GDRIVE_URL` replaces it (a mirror, or a local server in tests).
     static var base: String {
         let env = ProcessInfo.processInfo.environment["ZOO_GDRIVE_URL"] ?? ""
@@ -19,7 +19,7 @@ enum GoogleDriveConfirm {
 
     /// The URL the confirm page leads to, or nil when the page has no download form or link (a quota
     /// or permission page).
-    static func confirmURL(page: String, pageURL: URL) -> URL? {
+    public static func confirmURL(page: String, pageURL: URL) -> URL? {
         if let form = formTarget(page, pageURL: pageURL) { return form }
         // <a href="/uc?export=download&amp;confirm=AbCd&amp;id=…">
         guard let range = page.range(of: #"href="([^"]*confirm=[^"]*)""#, options: .regularExpression) else { return nil }
