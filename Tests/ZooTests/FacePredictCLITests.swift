@@ -2,6 +2,7 @@ import Checkpoint
 import Foundation
 import Images
 import JSON
+import Layers
 import TensorTesting
 import Tensors
 import XCTest
@@ -88,20 +89,32 @@ final class FacePredictCLITests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         let found = faces(try parse(out("aligned.json"))[0])
         XCTAssertEqual(found.count, 3)
+        guard case let .array(expected)? = try JSONParser.parse(try Data(contentsOf: URL(fileURLWithPath: Self.reference)))["aligned"], expected.count == 3 else {
+            return XCTFail("reference has no aligned landmarks")
+        }
         // ArcFace's 112 × 112 template, scaled to fer's 64 × 64 input.
-        let eyes = [(38.2946, 51.6963), (73.5318, 51.5014)].map { ($0.0 * 64 / 112, $0.1 * 64 / 112) }
+        let scale = 64.0 / 112
+        let eyes: [(Double, Double)] = [(38.2946 * scale, 51.6963 * scale), (73.5318 * scale, 51.5014 * scale)]
         for (i, face) in found.enumerated() {
-            guard case let .array(points)? = face["aligned_landmarks"], points.count == 5 else { return XCTFail("aligned_landmarks: \(face.serialized())") }
+            guard case let .array(points)? = face["aligned_landmarks"], points.count == 5, case let .array(reference) = expected[i] else {
+                return XCTFail("aligned_landmarks: \(face.serialized())")
+            }
             XCTAssertNil(face["crop"])
+            // Where scikit-image's Umeyama fit (insightface's) puts facenet-pytorch's landmarks.
+            for (p, r) in zip(points.map(numbers), reference.map(numbers)) {
+                XCTAssertEqual(p[0], r[0], accuracy: 0.01, "face \(i)")
+                XCTAssertEqual(p[1], r[1], accuracy: 0.01, "face \(i)")
+            }
             // Upright: the eyes level to within a pixel, on every face.
             XCTAssertLessThan(abs(numbers(points[0])[1] - numbers(points[1])[1]), 1, "face \(i): \(points)")
-            // The two frontal faces (the astronaut, large and small) put their eyes on the template; the
-            // photographer's face is turned (eyes 12.6 px apart where the template has 20), so a least-squares
-            // fit of all five points cannot, and it is not held to it.
+            // The two frontal faces (the astronaut, large and small) put their eyes near the template: within
+            // 0.7 px across and 1.6 px down (the fit of all five points trades the eyes against a mouth lower
+            // than the template's). The photographer's face is turned (eyes 12.6 px apart where the template has
+            // 20), so no similarity can, and it is not held to it.
             guard i < 2 else { continue }
             for (p, eye) in zip(points.prefix(2).map(numbers), eyes) {
-                XCTAssertEqual(p[0], eye.0, accuracy: 1, "face \(i): \(points)")
-                XCTAssertEqual(p[1], eye.1, accuracy: 1, "face \(i): \(points)")
+                XCTAssertEqual(p[0], eye.0, accuracy: 0.7, "face \(i): \(points)")
+                XCTAssertEqual(p[1], eye.1, accuracy: 1.6, "face \(i): \(points)")
             }
         }
     }
@@ -193,6 +206,7 @@ final class FacePredictCLITests: XCTestCase {
         try FileManager.default.createDirectory(atPath: folder + "/checkpoint", withIntermediateDirectories: true)
         let spec = #"{"encoder": {"type": "vit", "img_size": 32, "patch_size": 8, "in_chans": 3, "embed_dim": 32, "depth": 1, "num_heads": 4, "global_pool": "avg"}, "heads": [{"name": "head", "type": "linear", "out_features": 12}]}"#
         try spec.write(toFile: folder + "/model.json", atomically: true, encoding: .utf8)
+        if LayerRegistry.shared.all.isEmpty { LayerRegistry.shared.register(builtinLayerPlugins) }
         let model = try ModelBuilder().build(try ModelBuilder.loadSpec(file: folder + "/model.json"))
         try SafeTensorsWriter.write(model.module.namedParameters().map { ($0.key, StoredTensor($0.tensor)) }, to: folder + "/checkpoint/weights.safetensors")
         run = try runZoo(["run", "predict", "--run", folder, "--input", Self.group, "--faces", "--output", out("au.json")])

@@ -9,6 +9,10 @@ facenet-pytorch's `extract_face` cuts it (margin in pixels of the final crop, bo
 and clamped to the photo), then prepared as fer prepares a face: Pillow's convert("L"), resize to 64 x 64
 (BILINEAR), x / 255, (x - 0.5) * 2; fer's Keras mini-Xception (emotion_model.hdf5, bundled with zoo) gives
 the 7 probabilities. Written to face_predict_reference.json next to this script, for margins 0 and 16.
+
+For --align, "aligned" holds each face's 5 landmarks mapped by scikit-image's SimilarityTransform
+(Umeyama's least squares, as insightface's norm_crop estimates it) onto ArcFace's 112 x 112 template scaled
+to 64 x 64: where zoo's alignment must put them.
 """
 import json
 import os
@@ -19,6 +23,7 @@ import keras
 import numpy as np
 from facenet_pytorch import MTCNN
 from PIL import Image
+from skimage.transform import SimilarityTransform
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.abspath(os.path.join(here, "..", "..", "..", ".."))
@@ -47,6 +52,13 @@ for margin in [0, 16]:
         faces.append({"box": [float(v) for v in box], "crop": cut,
                       "probabilities": [round(float(p), 7) for p in probabilities]})
     reference["margins"][str(margin)] = faces
+template = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655], [70.7299, 92.2041]]) * size / 112
+aligned = []
+for landmarks in points:
+    transform = SimilarityTransform()
+    transform.estimate(np.asarray(landmarks, dtype=np.float64), template)
+    aligned.append([[round(float(v), 5) for v in p] for p in transform(np.asarray(landmarks, dtype=np.float64))])
+reference["aligned"] = aligned
 with open(os.path.join(here, "face_predict_reference.json"), "w") as f:
     json.dump(reference, f, indent=1)
     f.write("\n")
