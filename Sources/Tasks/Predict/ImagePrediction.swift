@@ -17,6 +17,10 @@ enum ImagePrediction {
         if !faces, let option = ["align", "annotate", "margin", "min-face-size"].first(where: { arguments.optionalString($0) != nil && ($0 != "align" || arguments.flag($0)) }) {
             throw TaskUsageError("zoo run predict: --\(option) needs --faces")
         }
+        // A wrong output name is found before the model runs on every photo, not after.
+        if let output = arguments.optionalString("output"), ![".json", ".csv", ".safetensors"].contains(where: output.lowercased().hasSuffix) {
+            throw TaskUsageError("--output must end in .json, .csv or .safetensors for image input: \(output)")
+        }
         let skipBad = arguments.flag("skip-bad")
         let faceOptions = faces ? try FacePrediction(predictor: predictor, arguments: arguments) : nil
 
