@@ -75,6 +75,16 @@ final class FacePredictCLITests: XCTestCase {
                 XCTAssertEqual(face["prediction"], .string(best))
             }
         }
+        // fer's Keras file itself: as weights of the catalog entry (which knows how fer prepares faces), the
+        // same numbers; as a bare --model it has no preprocessing, and the error says what to do.
+        let hdf5 = repositoryRoot.appendingPathComponent("Sources/BundledModels/Files/fer/emotion_model.hdf5").path
+        let viaWeights = try runZoo(["run", "predict", "--model", "fer-emotion", "--weights", hdf5, "--input", Self.group, "--faces", "--output", out("w.json")])
+        XCTAssertEqual(viaWeights.status, 0, viaWeights.stderr)
+        XCTAssertEqual(try runZoo(["run", "predict", "--model", "fer-emotion", "--input", Self.group, "--faces", "--output", out("plain.json")]).status, 0)
+        XCTAssertEqual(try parse(out("w.json"))[0]["faces"], try parse(out("plain.json"))[0]["faces"])
+        let bare = try runZoo(["run", "predict", "--model", hdf5, "--input", Self.group, "--faces"])
+        XCTAssertNotEqual(bare.status, 0)
+        XCTAssertTrue(bare.stderr.contains("--model fer-emotion --weights FILE"), bare.stderr)
         // CSV: a header and one row per face.
         let csv = try runZoo(["run", "predict", "--model", "fer-emotion", "--input", Self.group, "--faces", "--output", out("fer.csv")])
         XCTAssertEqual(csv.status, 0, csv.stderr)

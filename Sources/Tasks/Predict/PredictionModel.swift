@@ -70,7 +70,9 @@ struct PredictionModel {
     /// A `network` (a Keras model): its spec's `preprocessing` and `classes` (or --classes).
     private init(network: NetworkModel, classes given: [String]?) throws {
         guard let p = network.preprocessing else {
-            throw TaskUsageError("zoo run predict: the network's spec has no \"preprocessing\" (channels, size, scale, mean, std), so images cannot be prepared for it")
+            // A Keras file says nothing of how its images were prepared; a catalog entry or spec does.
+            throw TaskUsageError("zoo run predict: the network's spec has no \"preprocessing\" (channels, size, scale, mean, std), so images cannot be prepared for it; "
+                                 + "for fer's emotion_model.hdf5 use --model fer-emotion --weights FILE, else a spec with \"preprocessing\" and \"classes\"")
         }
         let c = network.inputShape[0]
         guard network.inputShape == [c, p.size, p.size], c == (p.grayscale ? 1 : 3) else {
