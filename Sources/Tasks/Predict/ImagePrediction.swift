@@ -1,77 +1,71 @@
 import Checkpoint
 import Data
+import FaceDetection
 import Foundation
 import Images
-import Metrics
-import Tensors
 import Zoo
 
-/// `predict` on image files: per image the AU probabilities (sigmoid of `head`) or, with --classes, the
-/// expression class and its probability (softmax), printed and written as JSON or CSV.
+/// `predict` on image files: per photo (or, with --faces, per face MTCNN finds in it) the AU probabilities
+/// (sigmoid of `head`), the class probabilities (softmax, --classes or a network's `classes`), or with
+/// --features the encoder's pooled features; printed and written as JSON, CSV or safetensors.
 enum ImagePrediction {
     static func run(model: ZooModel, input: String, arguments: TaskArguments) throws {
-        guard let classifier = model.classifier, classifier.heads.contains(where: { $0.name == "head" }) else {
-            throw TaskUsageError("zoo run predict: image input needs a model with a head named \"head\"")
-        }
         let files = ImageFolderDataset.imageExtensions.contains((input as NSString).pathExtension.lowercased()) ? [input] : try ImageList.load(input)
         let classes = arguments.optionalString("classes").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        let preset = try AUDatasetPreset.named(try arguments.string("preset"))
-        let size = classifier.encoder.imageSize
-        let transform = EvalTransform(size: size)
-        var rows: [(file: String, values: [Float])] = []
-        for start in stride(from: 0, to: files.count, by: 32) {
-            let part = Array(files[start..<min(files.count, start + 32)])
-            var pixels: [Float] = []
-            for file in part { pixels += transform.apply(try ImageFile.read(file)) }
-            let logits = withNoGrad { classifier(Tensor(pixels, shape: [part.count, 3, size, size]))["head"]! }
-            let width = logits.shape[1]
-            for (i, file) in part.enumerated() {
-                let row = Array(logits.scalars[(i * width)..<((i + 1) * width)])
-                if let classes {
-                    guard classes.count == width else { throw TaskUsageError("--classes names \(classes.count) classes, the head has \(width) outputs") }
-                    let m = row.max()!, e = row.map { expf($0 - m) }, z = e.reduce(0, +)
-                    rows.append((file, e.map { $0 / z }))
-                } else {
-                    guard preset.actionUnits.count == width else {
-                        throw TaskUsageError("the head has \(width) outputs, \(preset.name) has \(preset.actionUnits.count) AUs (use --preset or --classes)")
-                    }
-                    rows.append((file, row.map { 1 / (1 + expf(-$0)) }))
-                }
-            }
+        let predictor = try PredictionModel(model: model, preset: try arguments.string("preset"), classes: classes, features: arguments.flag("features"))
+        let faces = arguments.flag("faces")
+        if !faces, let option = ["align", "annotate", "margin", "min-face-size"].first(where: { arguments.optionalString($0) != nil && ($0 != "align" || arguments.flag($0)) }) {
+            throw TaskUsageError("zoo run predict: --\(option) needs --faces")
         }
-        let names = classes ?? preset.actionUnits.map { "AU\($0)" }
-        for (file, values) in rows {
-            if let classes {
-                let best = ClassificationMetrics.argmax(values)!
-                print("\(file)  \(classes[best]) \(String(format: "%.3f", values[best]))")
+        // A wrong output name is found before the model runs on every photo, not after.
+        if let output = arguments.optionalString("output"), ![".json", ".csv", ".safetensors"].contains(where: output.lowercased().hasSuffix) {
+            throw TaskUsageError("--output must end in .json, .csv or .safetensors for image input: \(output)")
+        }
+        let skipBad = arguments.flag("skip-bad")
+        let faceOptions = faces ? try FacePrediction(predictor: predictor, arguments: arguments) : nil
+
+        var photos: [PhotoPredictions] = []
+        var skipped = 0
+        var pending: [(file: String, image: RGBImage)] = []
+        // Whole photos go through the model 32 at a time; faces photo by photo.
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            let rows = try predictor.run(pending.map { predictor.prepare($0.image) })
+            for (item, row) in zip(pending, rows) {
+                photos.append(PhotoPredictions(file: item.file, width: item.image.width, height: item.image.height,
+                                               records: [PredictionRecord(face: nil, crop: nil, alignedLandmarks: nil, values: row)]))
+            }
+            pending = []
+        }
+        for file in files {
+            let image: RGBImage
+            do { image = try ImageFile.read(file) } catch {
+                guard skipBad else { throw error }
+                FileHandle.standardError.write(Data("zoo run predict: skipped \(file): \(error)\n".utf8))
+                skipped += 1
+                continue
+            }
+            if let faceOptions {
+                photos.append(try faceOptions.predict(file: file, image: image))
             } else {
-                print("\(file)  " + zip(names, values).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: " "))
+                pending.append((file, image))
+                if pending.count == 32 { try flush() }
             }
         }
+        try flush()
+
+        let width = photos.lazy.flatMap(\.records).first?.values.count ?? 0
+        let names = predictor.names(width: width)
+        let writer = PredictionWriter(output: predictor.output, faces: faces)
+        writer.print(photos, names: names)
+        if skipped > 0 { log("\(skipped) unreadable image\(skipped == 1 ? "" : "s") skipped") }
         guard let output = arguments.optionalString("output") else { return }
-        let text: String
-        if output.lowercased().hasSuffix(".csv") {
-            let header = (["file"] + names + (classes == nil ? [] : ["prediction"])).joined(separator: ",")
-            text = ([header] + rows.map { row in
-                let cells = [csvQuoted(row.file)] + row.values.map { String(format: "%.6f", $0) }
-                return (cells + (classes.map { [$0[ClassificationMetrics.argmax(row.values)!]] } ?? [])).joined(separator: ",")
-            }).joined(separator: "\n") + "\n"
-        } else if output.lowercased().hasSuffix(".json") {
-            text = JSONValue.array(rows.map { row in
-                var fields: [(String, JSONValue)] = [("file", .string(row.file))]
-                if let classes { fields.append(("prediction", .string(classes[ClassificationMetrics.argmax(row.values)!]))) }
-                fields.append((classes == nil ? "au_probabilities" : "class_probabilities",
-                               .object(zip(names, row.values).map { ($0, .number(Double($1))) })))
-                return .object(fields)
-            }).serialized(pretty: true) + "\n"
-        } else {
-            throw TaskUsageError("--output must end in .json or .csv for image input: \(output)")
-        }
-        try writeAtomically(to: output) { try Data(text.utf8).write(to: URL(fileURLWithPath: $0)) }
-        log("wrote \(rows.count) predictions to \(output)")
+        try writer.write(photos, names: names, to: output)
+        let count = photos.reduce(0) { $0 + $1.records.count }
+        log("wrote \(count) \(faces ? "face" : "prediction")\(count == 1 ? "" : "s") from \(photos.count) image\(photos.count == 1 ? "" : "s") to \(output)")
     }
 
     static func csvQuoted(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 }

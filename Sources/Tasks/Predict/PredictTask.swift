@@ -10,12 +10,19 @@ import Zoo
 /// `loss`, `pred` and `mask`: whatever the model's family names its outputs.
 public enum PredictTask: TaskPlugin {
     public static let name = "predict"
-    public static let summary = "run a model on images (files or a folder: AU probabilities / expression classes to JSON or CSV) or on input tensors (safetensors)"
+    public static let summary = "run a model on images (files or a folder; --faces: on each face MTCNN finds) or on input tensors (safetensors): AU / class probabilities or features"
     public static let options: [TaskOption] = TrainedModelOptions.options + [
         TaskOption("input", .path, required: true, help: "an image, a folder of images, or a safetensors file with images [B, C, H, W] (and MAE noise [B, L])"),
         TaskOption("output", .path, help: "for images: .json or .csv (default: print only); for tensors: the safetensors file to write"),
         TaskOption("preset", .string, default: "bp4d", help: "AU names for the head's outputs: bp4d, bp4d+, disfa"),
         TaskOption("classes", .string, help: "comma-separated class names: the head is an expression classifier (softmax)"),
+        TaskOption("faces", .flag, help: "find faces with MTCNN and predict on each (a photo without faces gives an empty list)"),
+        TaskOption("margin", .number, help: "with --faces: pixels of the final crop added around the box, as facenet-pytorch's extract_face (default 0)"),
+        TaskOption("align", .flag, help: "with --faces: warp each face onto the ArcFace 5-point template (least-squares similarity) instead of cutting its box"),
+        TaskOption("min-face-size", .number, help: "with --faces: smallest face searched for, in pixels (default 20)"),
+        TaskOption("annotate", .path, help: "with --faces: a folder to write a JPEG per photo with boxes, landmarks and top labels"),
+        TaskOption("features", .flag, help: "write the encoder's pooled features instead of the heads' outputs (.json, .csv or .safetensors)"),
+        TaskOption("skip-bad", .flag, help: "report unreadable images and go on (else the first one stops the run)"),
     ]
 
     public static func run(_ arguments: TaskArguments) throws {
@@ -29,6 +36,9 @@ public enum PredictTask: TaskPlugin {
 
         let inputPath = try arguments.string("input")
         if !Self.isSafetensors(inputPath) { return try ImagePrediction.run(model: model, input: inputPath, arguments: arguments) }
+        for option in ["faces", "align", "features", "skip-bad"] where arguments.flag(option) {
+            throw TaskUsageError("zoo run predict: --\(option) is for image input; \(inputPath) is a safetensors file (its outputs include the features)")
+        }
         guard let outputPath = arguments.optionalString("output") else { throw TaskUsageError("zoo run predict: --output is required for tensor input") }
         let input = try SafeTensorsReader.read(path: inputPath)
         guard let stored = input["images"] else {
