@@ -90,16 +90,10 @@ struct PredictionModel {
             guard node.name == last, case let .unary(layer) = node.operation else { return false }
             return layer is Softmax
         }
-        let plane = p.size * p.size
+        let transform = NetworkImageTransform(preprocessing: p)
         self.init(output: .classes(names: names), size: p.size, grayscale: p.grayscale, channels: c,
-                  activation: endsInSoftmax ? .none : .softmax, normalize: { image in
-            var out = [Float](repeating: 0, count: c * plane)
-            for channel in 0..<c {
-                let mean = p.mean[p.mean.count == 1 ? 0 : channel], std = p.std[p.std.count == 1 ? 0 : channel]
-                for i in 0..<plane { out[channel * plane + i] = (Float(image.pixels[3 * i + channel]) * p.scale - mean) / std }
-            }
-            return out
-        }, evaluate: { network.outputs($0, extra: [:]).last!.tensor })
+                  activation: endsInSoftmax ? .none : .softmax, normalize: { transform.normalize($0) },
+                  evaluate: { network.outputs($0, extra: [:]).last!.tensor })
     }
 
     /// Column names of what `run` gives (features are f0, f1, …).
