@@ -51,13 +51,7 @@ public enum ExpressionTask: TaskPlugin {
         log("fer: \(train.samples.count) training images, \(test.samples.count) test images, classes \(train.classes.joined(separator: ", "))")
         try setup.trainer.train(data: trainSource, objective: objective, evaluate: evaluate)
         if matrix == nil { _ = try evaluate(setup.trainer.epoch) }  // finished before a kill, summary not yet written
-        var extra: [(String, JSONValue)] = [("classes", .array(train.classes.map { .string($0) }))]
-        if let m = matrix {
-            extra.append(("per_class_accuracy", m.perClassJSON))
-            extra.append(("confusion_matrix", m.json(classCount: classes)))
-            log(m.text(classes: train.classes))
-        }
-        let metrics = ["test_accuracy": matrix?.accuracy ?? .nan, "test_mean_class_accuracy": matrix?.meanClassAccuracy ?? .nan]
+        let (metrics, extra) = ExpressionEvaluation.summary(matrix, classes: train.classes)
         try setup.writeSummary(task: name, metrics: metrics, skipped: trainSource.skipped.count, extra: extra)
     }
 }
@@ -98,6 +92,17 @@ extension ImageFolderDataset {
 
 /// Expression accuracy of a classifier's `head` on an ImageFolder dataset.
 enum ExpressionEvaluation {
+    /// The summary's metrics and extra fields from the last evaluation (the confusion matrix printed).
+    static func summary(_ matrix: ConfusionMatrix?, classes: [String]) -> (metrics: [String: Double], extra: [(String, JSONValue)]) {
+        var extra: [(String, JSONValue)] = [("classes", .array(classes.map { .string($0) }))]
+        if let m = matrix {
+            extra.append(("per_class_accuracy", m.perClassJSON))
+            extra.append(("confusion_matrix", m.json(classCount: classes.count)))
+            log(m.text(classes: classes))
+        }
+        return (["test_accuracy": matrix?.accuracy ?? .nan, "test_mean_class_accuracy": matrix?.meanClassAccuracy ?? .nan], extra)
+    }
+
     static func confusion(classifier: ClassifierModel, data: ImageFolderDataset, pipeline: ImagePipeline, batchSize: Int,
                           skipBad: Bool) throws -> ConfusionMatrix {
         let source = data.batches(batchSize: batchSize, imageSize: pipeline.size, shuffle: false, seed: 0, skipBad: skipBad,

@@ -86,13 +86,7 @@ enum NetworkExpressionFineTuning {
             + "\(modelOptions.model) as a \(network.inputShape) network")
         try trainer.train(data: trainSource, objective: objective, evaluate: evaluate)
         if matrix == nil { _ = try evaluate(trainer.epoch) }
-        var extra: [(String, JSONValue)] = [("classes", .array(train.classes.map { .string($0) }))]
-        if let m = matrix {
-            extra.append(("per_class_accuracy", m.perClassJSON))
-            extra.append(("confusion_matrix", m.json(classCount: classes)))
-            log(m.text(classes: train.classes))
-        }
-        let metrics = ["test_accuracy": matrix?.accuracy ?? .nan, "test_mean_class_accuracy": matrix?.meanClassAccuracy ?? .nan]
+        let (metrics, extra) = ExpressionEvaluation.summary(matrix, classes: train.classes)
         try run.writeSummary(task: a.task, fields: [("epochs", .integer(trainer.epoch)),
                                                     ("final_train_loss", trainer.losses.last.map { .number(Double($0)) } ?? .null),
                                                     ("skipped", .integer(trainSource.skipped.count))],
