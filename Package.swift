@@ -52,7 +52,9 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]),
 
         // Numerics: float32 tensors, kernels, reverse-mode autodiff, modules, optimisers.
-        .target(name: "Tensors", dependencies: ["COpenBLAS"]),
+        .target(name: "Tensors", dependencies: ["COpenBLAS", "CKernels"]),
+        // AVX2 + FMA element-wise kernels (GELU, softmax rows) that Tensors picks at run time by CPU feature.
+        .target(name: "CKernels", path: "Sources/CKernels"),
         // An order-keeping JSON value and strict parser (specs, catalog, safetensors headers).
         .target(name: "JSON"),
         // Checkpoint files: safetensors, HDF5, PyTorch .pth (zip and legacy, read without Python).

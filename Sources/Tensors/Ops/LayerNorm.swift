@@ -14,11 +14,9 @@ extension Tensor {
         Parallel.forEachChunk(rows, grain: max(1, 16384 / max(d, 1))) { r in
             for i in r {
                 let row = px + i * d, dst = py + i * d
-                var sum: Float = 0
-                for j in 0..<d { sum += row[j] }
-                let mean = sum / Float(d)
-                var sq: Float = 0
-                for j in 0..<d { let c = row[j] - mean; sq += c * c }
+                // Reductions 8 lanes at a time (`VectorRows`): serial float sums cannot be vectorised.
+                let mean = VectorRows.sum(row, d) / Float(d)
+                let sq = VectorRows.sumOfSquares(row, centre: mean, d)
                 let rstd = 1 / (sq / Float(d) + eps).squareRoot()
                 ps[2 * i] = mean
                 ps[2 * i + 1] = rstd
@@ -48,8 +46,25 @@ extension Tensor {
                 for i in (rows * w / workers)..<(rows * (w + 1) / workers) {
                     let row = px + i * d, grow = pg + i * d, dst = pgx + i * d
                     let mean = ps[2 * i], rstd = ps[2 * i + 1]
-                    var sumG: Float = 0, sumGX: Float = 0
-                    for j in 0..<d {
+                    // 8 lanes at a time for the two row sums (serial float sums do not vectorise), then
+                    // the scalar loop for the last d mod 8 columns.
+                    typealias V = VectorMath.Vector
+                    let mv = V(repeating: mean), rv = V(repeating: rstd)
+                    var accG = V(), accGX = V(), j0 = 0
+                    while j0 + 8 <= d {
+                        let xhat = (VectorRows.load(row + j0) - mv) * rv
+                        let gr = VectorRows.load(grow + j0)
+                        let gw = gr * VectorRows.load(pwv + j0)
+                        accG += gw
+                        accGX += gw * xhat
+                        if wantParams {
+                            VectorRows.store(VectorRows.load(dwAcc + j0) + gr * xhat, dwAcc + j0)
+                            VectorRows.store(VectorRows.load(dbAcc + j0) + gr, dbAcc + j0)
+                        }
+                        j0 += 8
+                    }
+                    var sumG = accG.sum(), sumGX = accGX.sum()
+                    for j in j0..<d {
                         let xhat = (row[j] - mean) * rstd
                         let gw = grow[j] * pwv[j]
                         sumG += gw
