@@ -2,9 +2,9 @@
 import PackageDescription
 
 // Dependencies point one way:
-//   Tensors, JSON ← Checkpoint ← Zoo ← Layers
-//   Tensors ← Images ← Data ← SyntheticFaces;  Metrics;  Zoo, Data ← Training
-//   CMPIShim ← Training;  Zoo ← Fetch;  JSON ← Reports;  Training, Data, Images, Metrics ← Tasks (the task plugins only) ← ZooCLI (registers the built-ins).
+//   CKernels ← Tensors;  Tensors, JSON ← Checkpoint ← Keras;  Checkpoint, Keras, BundledModels ← Zoo ← Layers ← FaceDetection
+//   Tensors ← Images ← Data ← SyntheticFaces;  Metrics;  Zoo, Data, Fetch, CMPIShim ← Training
+//   Zoo ← Fetch;  JSON ← Reports;  Training, Data, Images, Metrics, FaceDetection ← Tasks (the task plugins only) ← ZooCLI (registers the built-ins).
 let package = Package(
     name: "zoo",
     products: [
