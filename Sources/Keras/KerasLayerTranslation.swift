@@ -129,6 +129,28 @@ struct KerasLayerTranslation {
         return (h, w, c)
     }
 
+    /// The window of a convolution layer (Conv2D, DepthwiseConv2D, SeparableConv2D): kernel, strides,
+    /// dilation and padding, as zoo spec fields, and the output's height and width for an input.
+    private struct Window {
+        var kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int), padding: String
+
+        var fields: [(String, JSONValue)] {
+            [("kernel_size", .array([.integer(kernel.0), .integer(kernel.1)])), ("stride", .array([.integer(stride.0), .integer(stride.1)])),
+             ("padding", .string(padding)), ("dilation", .array([.integer(dilation.0), .integer(dilation.1)]))]
+        }
+
+        func output(height: Int?, width: Int?, channels: Int) -> Shape {
+            .image(height: KerasLayerTranslation.windowOutput(height, kernel: kernel.0, stride: stride.0, dilation: dilation.0, padding: padding),
+                   width: KerasLayerTranslation.windowOutput(width, kernel: kernel.1, stride: stride.1, dilation: dilation.1, padding: padding),
+                   channels: channels)
+        }
+    }
+
+    private func window() throws -> Window {
+        Window(kernel: try pair("kernel_size"), stride: try pair("strides", default: (1, 1)),
+               dilation: try pair("dilation_rate", default: (1, 1)), padding: try padding())
+    }
+
     /// Output size of a window along one axis (TensorFlow's rule for "same").
     private static func windowOutput(_ size: Int?, kernel: Int, stride: Int, dilation: Int, padding: String) -> Int? {
         guard let size else { return nil }
@@ -176,10 +198,8 @@ struct KerasLayerTranslation {
         case "Conv2D", "DepthwiseConv2D":
             try requireChannelsLast()
             let (h, w, c) = try image(first.shape)
-            let kernel = try pair("kernel_size")
-            let stride = try pair("strides", default: (1, 1))
-            let dilation = try pair("dilation_rate", default: (1, 1))
-            let pad = try padding()
+            let window = try self.window()
+            let kernel = window.kernel
             let bias = try bool("use_bias", default: true)
             let depthwise = layer.className == "DepthwiseConv2D"
             let groups = depthwise ? c : try int("groups", default: 1)
@@ -194,43 +214,27 @@ struct KerasLayerTranslation {
                     : WeightMapping(kerasLayer: name, kerasWeight: "kernel", zooName: name + ".weight", permutation: [3, 2, 0, 1]),
             ]
             if bias { weights.append(WeightMapping(kerasLayer: name, kerasWeight: "bias", zooName: name + ".bias")) }
-            let main = node([
-                ("type", .string("conv2d")), ("in_channels", .integer(c)), ("out_channels", .integer(out)),
-                ("kernel_size", .array([.integer(kernel.0), .integer(kernel.1)])),
-                ("stride", .array([.integer(stride.0), .integer(stride.1)])), ("padding", .string(pad)),
-                ("dilation", .array([.integer(dilation.0), .integer(dilation.1)])), ("groups", .integer(groups)), ("bias", .bool(bias)),
-            ])
-            let shape = Shape.image(height: Self.windowOutput(h, kernel: kernel.0, stride: stride.0, dilation: dilation.0, padding: pad),
-                                    width: Self.windowOutput(w, kernel: kernel.1, stride: stride.1, dilation: dilation.1, padding: pad),
-                                    channels: out)
+            let main = node([("type", .string("conv2d")), ("in_channels", .integer(c)), ("out_channels", .integer(out))] + window.fields
+                            + [("groups", .integer(groups)), ("bias", .bool(bias))])
+            let shape = window.output(height: h, width: w, channels: out)
             return try finish(main, weights, shape)
 
         case "SeparableConv2D":
             try requireChannelsLast()
             let (h, w, c) = try image(first.shape)
-            let kernel = try pair("kernel_size")
-            let stride = try pair("strides", default: (1, 1))
-            let dilation = try pair("dilation_rate", default: (1, 1))
-            let pad = try padding()
+            let window = try self.window()
             let bias = try bool("use_bias", default: true)
             let multiplier = try int("depth_multiplier", default: 1)
             let out = try int("filters")
             var weights = [
                 WeightMapping(kerasLayer: name, kerasWeight: "depthwise_kernel", zooName: name + ".depthwise.weight",
-                              permutation: [2, 3, 0, 1], shape: [c * multiplier, 1, kernel.0, kernel.1]),
+                              permutation: [2, 3, 0, 1], shape: [c * multiplier, 1, window.kernel.0, window.kernel.1]),
                 WeightMapping(kerasLayer: name, kerasWeight: "pointwise_kernel", zooName: name + ".pointwise.weight", permutation: [3, 2, 0, 1]),
             ]
             if bias { weights.append(WeightMapping(kerasLayer: name, kerasWeight: "bias", zooName: name + ".pointwise.bias")) }
-            let main = node([
-                ("type", .string("separable_conv2d")), ("in_channels", .integer(c)), ("out_channels", .integer(out)),
-                ("kernel_size", .array([.integer(kernel.0), .integer(kernel.1)])), ("depth_multiplier", .integer(multiplier)),
-                ("stride", .array([.integer(stride.0), .integer(stride.1)])), ("padding", .string(pad)),
-                ("dilation", .array([.integer(dilation.0), .integer(dilation.1)])), ("bias", .bool(bias)),
-            ])
-            let shape = Shape.image(height: Self.windowOutput(h, kernel: kernel.0, stride: stride.0, dilation: dilation.0, padding: pad),
-                                    width: Self.windowOutput(w, kernel: kernel.1, stride: stride.1, dilation: dilation.1, padding: pad),
-                                    channels: out)
-            return try finish(main, weights, shape)
+            let main = node([("type", .string("separable_conv2d")), ("in_channels", .integer(c)), ("out_channels", .integer(out)),
+                             ("depth_multiplier", .integer(multiplier))] + window.fields + [("bias", .bool(bias))])
+            return try finish(main, weights, window.output(height: h, width: w, channels: out))
 
         case "BatchNormalization":
             let channels = first.shape.channels
