@@ -1,4 +1,5 @@
 import Checkpoint
+import Data
 import FaceDetection
 import Foundation
 import Images
@@ -11,7 +12,7 @@ public enum DetectTask: TaskPlugin {
     public static let name = "detect"
     public static let summary = "find faces in photos (MTCNN as facenet-pytorch runs it): boxes, scores, 5 landmarks to JSON"
     public static let options: [TaskOption] = [
-        TaskOption("images", .paths, required: true, help: "photos (JPEG, PNG, PPM) and folders of them"),
+        TaskOption("images", .paths, required: true, help: "photos (JPEG, PNG, PPM), folders of them (recursively) or list files"),
         TaskOption("output", .path, help: "JSON file to write (default: print the JSON)"),
         TaskOption("min-face-size", .number, help: "smallest face searched for, in pixels (default: the catalog's, 20)"),
         TaskOption("skip-bad", .flag, help: "report unreadable images and go on (else the first one stops the run)"),
@@ -61,26 +62,12 @@ public enum DetectTask: TaskPlugin {
     }
 }
 
-/// Photo arguments: files as given, folders expanded to their images (JPEG, PNG, PPM) in name order.
+/// Photo arguments as `predict` takes its input: an image file as it is; a folder (its images, recursively,
+/// sorted) or a list file through Data's `ImageList`.
 enum ImageInputs {
-    static let extensions: Set<String> = ["jpg", "jpeg", "png", "ppm"]
-
     static func expand(_ paths: [String]) throws -> [String] {
-        var out: [String] = []
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw TaskUsageError("\(path): no such file or folder")
-            }
-            if isDirectory.boolValue {
-                let names = try FileManager.default.contentsOfDirectory(atPath: path)
-                    .filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
-                out += names.map { (path as NSString).appendingPathComponent($0) }
-            } else {
-                out.append(path)
-            }
+        try paths.flatMap { path in
+            ImageFolderDataset.imageExtensions.contains((path as NSString).pathExtension.lowercased()) ? [path] : try ImageList.load(path)
         }
-        guard !out.isEmpty else { throw TaskUsageError("no images in \(paths.joined(separator: ", "))") }
-        return out
     }
 }

@@ -10,7 +10,7 @@ import Zoo
 /// --features the encoder's pooled features; printed and written as JSON, CSV or safetensors.
 enum ImagePrediction {
     static func run(model: ZooModel, input: String, arguments: TaskArguments) throws {
-        let files = ImageFolderDataset.imageExtensions.contains((input as NSString).pathExtension.lowercased()) ? [input] : try ImageList.load(input)
+        let files = try ImageInputs.expand([input])
         let classes = arguments.optionalString("classes").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let predictor = try PredictionModel(model: model, preset: try arguments.string("preset"), classes: classes, features: arguments.flag("features"))
         let faces = arguments.flag("faces")
