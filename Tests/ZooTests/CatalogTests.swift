@@ -35,7 +35,7 @@ final class CatalogTests: XCTestCase {
         XCTAssertEqual(Set(c.entries.map(\.name)).count, c.entries.count)
         for name in ["vit-small-patch16", "vit-base-patch16", "vit-large-patch16", "fmae-vit-small-pretrain", "fmae-vit-base-pretrain",
                      "fmae-vit-large-pretrain", "fmae-iat-vit-large-bp4d-fold1", "fmae-iat-vit-large-bp4d-fold2",
-                     "fmae-iat-vit-large-bp4d-fold3", "mae-vit-base-pretrain", "mae-vit-base-patch16", "mae-vit-tiny-patch8-64"] {
+                     "fmae-iat-vit-large-bp4d-fold3", "mae-vit-base-pretrain", "mae-vit-base-patch16", "mae-vit-tiny-patch8-64", "vit-tiny-patch16-64", "mae-vit-tiny-patch16-64"] {
             XCTAssertNotNil(c.entry(named: name), name)
         }
         for e in c.entries where e.kind != "architecture" {

@@ -51,6 +51,20 @@ public let builtinCatalogJSON = #"""
                "mask_ratio": 0.75, "norm_pix_loss": true}
     },
     {
+      "name": "vit-tiny-patch16-64",
+      "kind": "architecture",
+      "description": "a small ViT for 64×64 faces with FMAE's patch 16 (192 wide, 4 deep, 3 heads, a 4×4 token grid): the built-in demo's AU model",
+      "spec": {"encoder": {"type": "vit", "img_size": 64, "patch_size": 16, "embed_dim": 192, "depth": 4, "num_heads": 3}}
+    },
+    {
+      "name": "mae-vit-tiny-patch16-64",
+      "kind": "architecture",
+      "description": "vit-tiny-patch16-64 as an MAE (128-wide, 2-deep decoder, mask 0.75, norm-pix loss): the demo's pretraining on 2 cores",
+      "spec": {"encoder": {"type": "vit", "img_size": 64, "patch_size": 16, "embed_dim": 192, "depth": 4, "num_heads": 3, "global_pool": "none"},
+               "decoder": {"type": "mae_decoder", "embed_dim": 128, "depth": 2, "num_heads": 4, "mlp_ratio": 4.0},
+               "mask_ratio": 0.75, "norm_pix_loss": true}
+    },
+    {
       "name": "fmae-vit-small-pretrain",
       "kind": "pretrained",
       "description": "FMAE ViT-S/16 masked autoencoder pretrained on Face9M (encoder + 512-wide decoder)",
