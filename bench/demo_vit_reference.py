@@ -8,6 +8,7 @@ section, not a benchmark:
     python3 bench/demo_vit_reference.py                      # vit, blr 1e-2, batch 32, 25 epochs
     python3 bench/demo_vit_reference.py --bs 8 --blr 4e-2    # 4x the steps at the same lr
     python3 bench/demo_vit_reference.py --blr 4e-2           # 4x the lr
+    python3 bench/demo_vit_reference.py --patch 16 --sincos 1  # the demo's patch 16, MAE's sin-cos positions
 
 Needs torch, timm, numpy, pillow and scikit-learn.
 """
@@ -19,6 +20,7 @@ ap.add_argument('--data',default='runs/demo/data'); ap.add_argument('--epochs',t
 ap.add_argument('--blr',type=float,default=1e-2); ap.add_argument('--bs',type=int,default=32)
 ap.add_argument('--patch',type=int,default=8); ap.add_argument('--dim',type=int,default=96); ap.add_argument('--depth',type=int,default=4)
 ap.add_argument('--heads',type=int,default=3); ap.add_argument('--size',type=int,default=64); ap.add_argument('--model',default='vit')
+ap.add_argument('--pool',default='avg'); ap.add_argument('--sincos',type=float,default=0)
 ap.add_argument('--threads',type=int,default=2); ap.add_argument('--wd',type=float,default=0.05)
 a=ap.parse_args(); torch.manual_seed(0); torch.set_num_threads(a.threads)
 AU=[1,2,4,6,7,10,12,14,15,17,23,24]
@@ -33,7 +35,17 @@ def load(f):
     return (X-m)/s, torch.tensor(Y)
 X,Y=load('train'); Xt,Yt=load('test')
 if a.model=='vit':
-    model=timm.models.vision_transformer.VisionTransformer(img_size=a.size,patch_size=a.patch,embed_dim=a.dim,depth=a.depth,num_heads=a.heads,num_classes=12,global_pool='avg')
+    model=timm.models.vision_transformer.VisionTransformer(img_size=a.size,patch_size=a.patch,embed_dim=a.dim,depth=a.depth,num_heads=a.heads,num_classes=12,global_pool=a.pool)
+    if a.sincos:
+        # Start the learned position embedding from MAE's fixed 2D sin-cos table (get_2d_sincos_pos_embed),
+        # times --sincos, as a fine-tuned MAE encoder does; timm's default is trunc_normal(0.02).
+        g=a.size//a.patch
+        def half(d,pos):
+            om=1./10000**(np.arange(d//2,dtype=np.float64)/(d/2.))
+            out=np.einsum('m,d->md',pos.reshape(-1),om); return np.concatenate([np.sin(out),np.cos(out)],1)
+        gw,gh=np.meshgrid(np.arange(g,dtype=np.float32),np.arange(g,dtype=np.float32))
+        table=np.concatenate([half(a.dim//2,gw),half(a.dim//2,gh)],1)
+        with torch.no_grad(): model.pos_embed[0,-g*g:]=torch.tensor(table,dtype=torch.float32)*a.sincos
 else:
     model=torch.nn.Sequential(torch.nn.Flatten(),torch.nn.Linear(3*a.size*a.size,12))
 lr=a.blr*a.bs/256; opt=torch.optim.AdamW(model.parameters(),lr=lr,weight_decay=a.wd)
