@@ -41,21 +41,21 @@ DEMO_DATA = --train $(DEMO)/data/train.jsonl --test $(DEMO)/data/test.jsonl
 DEMO_FINETUNE = $(DEMO_DATA) --epochs 25 --batch-size 32 --warmup-epochs 2 --drop-path 0 --save-every 25
 # From the pretrained encoder: FMAE's recipe with layer decay 0.75 for 4 blocks and the lr scaled to the small
 # model; the head starts at timm's 0.02, not FMAE's 2e-5, which kept the small encoder at chance (README).
-DEMO_PRETRAINED = --model vit-tiny-patch8-64 --weights $(DEMO)/pretrain/checkpoint/weights.safetensors --blr 5e-3 \
+DEMO_PRETRAINED = --model vit-tiny-patch16-64 --weights $(DEMO)/pretrain/checkpoint/weights.safetensors --blr 5e-3 \
 	--layer-decay 0.75 --head-init-std 0.02
-# IAT's identity head: softmax CE at 50x the encoder's learning rate, lambda 1 (README: FMAE's BCE head at 1x is outrun).
-DEMO_IAT = --lambda 1 --id-loss ce --id-lr-scale 50
+# IAT: FMAE's BCE identity head, at 10x the encoder's learning rate and lambda 0.1 (README: larger lambdas raise identity).
+DEMO_IAT = --lambda 0.1 --id-loss bce --id-lr-scale 10
 
 demo: build
 	rm -rf $(DEMO)
-	$(ZOO) data synth --out $(DEMO)/pool --subjects 150 --frames 40 --size 64 --identity-bias 0 --jitter 0.25 --seed 101 --test-fraction 0.01
+	$(ZOO) data synth --out $(DEMO)/pool --subjects 150 --frames 40 --size 64 --identity-bias 0 --jitter 1 --seed 101 --test-fraction 0.01
 	$(ZOO) data synth --out $(DEMO)/data --subjects 48 --frames 50 --size 64 --identity-bias 0.5 --jitter 0.25 --seed 1
-	$(ZOO) run pretrain --model mae-vit-tiny-patch8-64 --data $(DEMO)/pool/images --epochs 20 --warmup-epochs 2 \
+	$(ZOO) run pretrain --model mae-vit-tiny-patch16-64 --data $(DEMO)/pool/images --epochs 20 --warmup-epochs 2 \
 	  --batch-size 64 --blr 1.5e-3 --save-every 20 --out $(DEMO)/pretrain
 	$(ZOO) run reconstruct --run $(DEMO)/pretrain --data $(DEMO)/data/images/F001_T1 --count 6 --output $(DEMO)/pretrain/reconstruction.jpg
 	$(ZOO) run au $(DEMO_FINETUNE) $(DEMO_PRETRAINED) --out $(DEMO)/au
 	$(ZOO) run iat $(DEMO_FINETUNE) $(DEMO_PRETRAINED) $(DEMO_IAT) --out $(DEMO)/iat
-	$(ZOO) run au $(DEMO_FINETUNE) --model vit-tiny-patch8-64 --blr 1e-2 --layer-decay 1 --out $(DEMO)/au-scratch
+	$(ZOO) run au $(DEMO_FINETUNE) --model vit-tiny-patch16-64 --blr 1e-2 --layer-decay 1 --out $(DEMO)/au-scratch
 	$(ZOO) run au $(DEMO_FINETUNE) --model pixels-64 --blr 1e-2 --layer-decay 1 --out $(DEMO)/pixels
 	$(ZOO) run id-probe --run $(DEMO)/au --data $(DEMO)/data/train.jsonl --out $(DEMO)/au/id-probe
 	$(ZOO) run id-probe --run $(DEMO)/iat --data $(DEMO)/data/train.jsonl --out $(DEMO)/iat/id-probe
