@@ -47,22 +47,23 @@ int zoo_mpi_local_size(void) {
     return size;
 }
 
-int zoo_mpi_allreduce_sum_float(float *values, long count) {
+/* In-place sums in chunks of at most CHUNK elements, since MPI counts are ints. */
+static int allreduce_sum(void *values, long count, MPI_Datatype type, size_t element_size) {
+    char *bytes = values;
     for (long start = 0; start < count; start += CHUNK) {
         long n = count - start < CHUNK ? count - start : CHUNK;
-        int status = MPI_Allreduce(MPI_IN_PLACE, values + start, (int)n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+        int status = MPI_Allreduce(MPI_IN_PLACE, bytes + (size_t)start * element_size, (int)n, type, MPI_SUM, MPI_COMM_WORLD);
         if (status != MPI_SUCCESS) return status;
     }
     return MPI_SUCCESS;
 }
 
+int zoo_mpi_allreduce_sum_float(float *values, long count) {
+    return allreduce_sum(values, count, MPI_FLOAT, sizeof(float));
+}
+
 int zoo_mpi_allreduce_sum_double(double *values, long count) {
-    for (long start = 0; start < count; start += CHUNK) {
-        long n = count - start < CHUNK ? count - start : CHUNK;
-        int status = MPI_Allreduce(MPI_IN_PLACE, values + start, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-        if (status != MPI_SUCCESS) return status;
-    }
-    return MPI_SUCCESS;
+    return allreduce_sum(values, count, MPI_DOUBLE, sizeof(double));
 }
 
 static int allgatherv(const void *values, int count, void *out, const int *counts, MPI_Datatype type) {
