@@ -9,32 +9,25 @@ import Foundation
 enum PatchPacking {
     /// x [channels, H, W] → columns [channels·kh·kw, Ho·Wo].
     static func pack(_ x: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, into columns: UnsafeMutablePointer<Float>) {
-        let taps = g.kernelHeight * g.kernelWidth, length = g.outputPixels
-        forEachChannel(channels, work: taps * length) { c in
+        let length = g.outputPixels
+        forEachTap(channels: channels, g) { c, t, tap in
             let plane = x + c * g.inputPixels
-            for i in 0..<g.kernelHeight {
-                let rowOffset = i * g.dilationHeight - g.padTop
-                let rows = g.insideRange(offset: rowOffset, stride: g.strideHeight, input: g.inputHeight, output: g.outputHeight)
-                for j in 0..<g.kernelWidth {
-                    let colOffset = j * g.dilationWidth - g.padLeft
-                    let cols = g.insideRange(offset: colOffset, stride: g.strideWidth, input: g.inputWidth, output: g.outputWidth)
-                    let row = columns + ((c * g.kernelHeight + i) * g.kernelWidth + j) * length
-                    for oy in 0..<g.outputHeight {
-                        let out = row + oy * g.outputWidth
-                        guard rows.contains(oy), !cols.isEmpty else {
-                            out.update(repeating: 0, count: g.outputWidth)
-                            continue
-                        }
-                        out.update(repeating: 0, count: cols.lowerBound)
-                        let source = plane + (oy * g.strideHeight + rowOffset) * g.inputWidth + colOffset
-                        if g.strideWidth == 1 {
-                            (out + cols.lowerBound).update(from: source + cols.lowerBound, count: cols.count)
-                        } else {
-                            for ox in cols { out[ox] = source[ox * g.strideWidth] }
-                        }
-                        (out + cols.upperBound).update(repeating: 0, count: g.outputWidth - cols.upperBound)
-                    }
+            let row = columns + t * length
+            for oy in 0..<g.outputHeight {
+                let out = row + oy * g.outputWidth
+                guard tap.rows.contains(oy), !tap.cols.isEmpty else {
+                    out.update(repeating: 0, count: g.outputWidth)
+                    continue
                 }
+                let cols = tap.cols
+                out.update(repeating: 0, count: cols.lowerBound)
+                let source = plane + (oy * g.strideHeight + tap.rowOffset) * g.inputWidth + tap.colOffset
+                if g.strideWidth == 1 {
+                    (out + cols.lowerBound).update(from: source + cols.lowerBound, count: cols.count)
+                } else {
+                    for ox in cols { out[ox] = source[ox * g.strideWidth] }
+                }
+                (out + cols.upperBound).update(repeating: 0, count: g.outputWidth - cols.upperBound)
             }
         }
     }
@@ -42,23 +35,44 @@ enum PatchPacking {
     /// The adjoint of `pack`: dx [channels, H, W] += columns [channels·kh·kw, Ho·Wo] scattered back
     /// (each input pixel receives the sum over the taps that read it).
     static func unpackAdding(_ columns: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, into dx: UnsafeMutablePointer<Float>) {
-        let taps = g.kernelHeight * g.kernelWidth, length = g.outputPixels
+        let length = g.outputPixels
         // Each channel's rows write only that channel's plane: channels can run side by side.
-        forEachChannel(channels, work: taps * length) { c in
+        forEachTap(channels: channels, g) { c, t, tap in
+            guard !tap.cols.isEmpty else { return }
             let plane = dx + c * g.inputPixels
-            for i in 0..<g.kernelHeight {
-                let rowOffset = i * g.dilationHeight - g.padTop
-                let rows = g.insideRange(offset: rowOffset, stride: g.strideHeight, input: g.inputHeight, output: g.outputHeight)
-                for j in 0..<g.kernelWidth {
-                    let colOffset = j * g.dilationWidth - g.padLeft
-                    let cols = g.insideRange(offset: colOffset, stride: g.strideWidth, input: g.inputWidth, output: g.outputWidth)
-                    let row = columns + ((c * g.kernelHeight + i) * g.kernelWidth + j) * length
-                    for oy in rows where !cols.isEmpty {
-                        let from = row + oy * g.outputWidth
-                        let target = plane + (oy * g.strideHeight + rowOffset) * g.inputWidth + colOffset
-                        for ox in cols { target[ox * g.strideWidth] += from[ox] }
-                    }
-                }
+            let row = columns + t * length
+            for oy in tap.rows {
+                let from = row + oy * g.outputWidth
+                let target = plane + (oy * g.strideHeight + tap.rowOffset) * g.inputWidth + tap.colOffset
+                for ox in tap.cols { target[ox * g.strideWidth] += from[ox] }
+            }
+        }
+    }
+
+    /// One kernel tap (i, j): where it reads relative to an output pixel's window corner, and which output
+    /// rows and columns read inside the input (the others read padding).
+    private struct Tap {
+        var rowOffset: Int, colOffset: Int
+        var rows: Range<Int>, cols: Range<Int>
+    }
+
+    /// `body(channel, packed row index, tap)` for every channel and tap in the weight's (c, i, j) order;
+    /// the taps are worked out once, and channels run in parallel when the packing is large.
+    private static func forEachTap(channels: Int, _ g: WindowGeometry, _ body: (Int, Int, Tap) -> Void) {
+        var taps: [Tap] = []
+        taps.reserveCapacity(g.kernelHeight * g.kernelWidth)
+        for i in 0..<g.kernelHeight {
+            let rowOffset = i * g.dilationHeight - g.padTop
+            let rows = g.insideRange(offset: rowOffset, stride: g.strideHeight, input: g.inputHeight, output: g.outputHeight)
+            for j in 0..<g.kernelWidth {
+                let colOffset = j * g.dilationWidth - g.padLeft
+                let cols = g.insideRange(offset: colOffset, stride: g.strideWidth, input: g.inputWidth, output: g.outputWidth)
+                taps.append(Tap(rowOffset: rowOffset, colOffset: colOffset, rows: rows, cols: cols))
+            }
+        }
+        taps.withUnsafeBufferPointer { taps in
+            forEachChannel(channels, work: taps.count * g.outputPixels) { c in
+                for (t, tap) in taps.enumerated() { body(c, c * taps.count + t, tap) }
             }
         }
     }
