@@ -120,18 +120,23 @@ struct ConvolutionPlan {
         body(scratch)
     }
 
+    /// `body(part, range, scratch)` for `count` items cut into `parts` contiguous ranges run side by side,
+    /// each on a worker marked as such (so the GEMMs inside do not split again) with its own scratch.
+    private func splitOverWorkers(_ count: Int, parts: Int, _ body: (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        Parallel.perform(parts) { part in
+            Parallel.markWorker {
+                withScratch { scratch in body(part, (count * part / parts)..<(count * (part + 1) / parts), scratch) }
+            }
+        }
+    }
+
     /// `body(image · groups + group, scratch)` for every pair: one pair per worker when there are at
     /// least as many pairs as workers, else one after the other with each GEMM split over the workers.
     func forEachItem(_ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
         let items = batch * groups
         if items >= Parallel.workers && items > 1 && !Parallel.isInsideWorker {
-            let chunks = Parallel.workers
-            Parallel.perform(chunks) { chunk in
-                Parallel.markWorker {
-                    withScratch { scratch in
-                        for item in (items * chunk / chunks)..<(items * (chunk + 1) / chunks) { body(item, scratch) }
-                    }
-                }
+            splitOverWorkers(items, parts: Parallel.workers) { _, range, scratch in
+                for item in range { body(item, scratch) }
             }
         } else {
             withScratch { scratch in
@@ -150,15 +155,11 @@ struct ConvolutionPlan {
             let parts = min(workers, batch)
             let partials = UnsafeMutablePointer<Float>.allocate(capacity: (parts - 1) * size)
             defer { partials.deallocate() }
-            Parallel.perform(parts) { part in
-                Parallel.markWorker {
-                    let target = part == 0 ? result : partials + (part - 1) * size
-                    withScratch { scratch in
-                        for image in (batch * part / parts)..<(batch * (part + 1) / parts) {
-                            let first = image == batch * part / parts
-                            for group in 0..<groups { body(image, group, scratch, AccumulateFlag(target: target, adds: !first)) }
-                        }
-                    }
+            splitOverWorkers(batch, parts: parts) { part, images, scratch in
+                let target = part == 0 ? result : partials + (part - 1) * size
+                for image in images {
+                    let first = image == images.lowerBound
+                    for group in 0..<groups { body(image, group, scratch, AccumulateFlag(target: target, adds: !first)) }
                 }
             }
             for part in 1..<parts { Kernels.addInPlace(result, partials + (part - 1) * size, size) }
@@ -167,12 +168,8 @@ struct ConvolutionPlan {
                 for image in 0..<batch { body(image, group, scratch, AccumulateFlag(target: result, adds: image > 0)) }
             }
             if groups >= workers && groups > 1 {
-                Parallel.perform(workers) { chunk in
-                    Parallel.markWorker {
-                        withScratch { scratch in
-                            for group in (groups * chunk / workers)..<(groups * (chunk + 1) / workers) { run(group, scratch) }
-                        }
-                    }
+                splitOverWorkers(groups, parts: workers) { _, range, scratch in
+                    for group in range { run(group, scratch) }
                 }
             } else {
                 withScratch { scratch in
