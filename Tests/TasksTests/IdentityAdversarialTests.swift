@@ -8,8 +8,9 @@ import XCTest
 import Zoo
 
 /// The claim IAT exists for, checked end to end: on faces whose training subjects carry an identity
-/// shortcut, an encoder fine-tuned with the identity head behind gradient reversal keeps less identity
-/// in its pooled features than one fine-tuned for AUs alone, as FMAE's identity linear probe measures it.
+/// shortcut, an encoder fine-tuned against an identity head (FMAE's gradient reversal, or the confusion
+/// objective the demo uses) keeps less identity in its pooled features than one fine-tuned for AUs
+/// alone, as FMAE's identity linear probe measures it.
 final class IdentityAdversarialTests: XCTestCase {
     static let root = NSTemporaryDirectory() + "zoo-iat-\(getpid())"
 
@@ -35,9 +36,9 @@ final class IdentityAdversarialTests: XCTestCase {
         return summary["identity_accuracy"] as! Double
     }
 
-    /// One seed: data, `au`, `iat` with λ and the same `iat` with λ = 0, each probed; returns the three
-    /// identity accuracies.
-    private func probes(seed: Int) throws -> (au: Double, iat: Double, control: Double) {
+    /// One seed: data, `au`, `iat` with λ, the same `iat` with λ = 0, and `iat` with the confusion
+    /// objective, each probed; returns the four identity accuracies.
+    private func probes(seed: Int) throws -> (au: Double, iat: Double, control: Double, confuse: Double) {
         let root = Self.root + "/seed\(seed)"
         // 12 training subjects whose AU rates follow who they are (bias 0.9), 4 test subjects without.
         let config = SyntheticFaceConfig(subjects: 16, framesPerSubject: 30, size: 32, identityBias: 0.9, seed: UInt64(seed), jitter: 0.25)
@@ -54,9 +55,12 @@ final class IdentityAdversarialTests: XCTestCase {
         let adversary = ["--id-loss", "ce", "--id-lr-scale", "50"]
         try run(IATTask.self, training + adversary + ["--out", root + "/iat", "--lambda", "1"])
         try run(IATTask.self, training + adversary + ["--out", root + "/iat-lambda0", "--lambda", "0"])
+        // The demo's objective: the encoder pushes FMAE's BCE head towards 1/K for everyone.
+        try run(IATTask.self, training + ["--out", root + "/iat-confuse", "--id-objective", "confuse", "--id-loss", "bce",
+                                          "--id-lr-scale", "10", "--lambda", "1"])
         let data = root + "/data/train.jsonl"
         return (try identityAccuracy(root + "/au", data: data), try identityAccuracy(root + "/iat", data: data),
-                try identityAccuracy(root + "/iat-lambda0", data: data))
+                try identityAccuracy(root + "/iat-lambda0", data: data), try identityAccuracy(root + "/iat-confuse", data: data))
     }
 
     /// The effect over three data seeds (training seed 0, as `zoo run` defaults), and its control: with
@@ -68,10 +72,14 @@ final class IdentityAdversarialTests: XCTestCase {
         let results = try [4, 5, 6].map { try probes(seed: $0) }
         func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
         let effect = mean(results.map { $0.au - $0.iat }), control = mean(results.map { $0.au - $0.control })
-        let summary = results.map { String(format: "au %.2f iat %.2f λ0 %.2f", $0.au, $0.iat, $0.control) }.joined(separator: "; ")
+        let confusion = mean(results.map { $0.au - $0.confuse })
+        let summary = results.map { String(format: "au %.2f iat %.2f λ0 %.2f confuse %.2f", $0.au, $0.iat, $0.control, $0.confuse) }
+            .joined(separator: "; ")
         // Chance is 1/12.
         XCTAssertGreaterThan(mean(results.map(\.au)), 0.3, "AU fine-tuning keeps identity in the features: \(summary)")
         XCTAssertGreaterThan(effect, 0.2, "identity probe, mean over seeds: \(summary)")
+        print("IAT identity probes: \(summary)")
+        XCTAssertGreaterThan(confusion, 0.2, "identity probe after the confusion objective, mean over seeds: \(summary)")
         XCTAssertLessThan(abs(control), 0.1, "λ = 0 must leave the identity where au leaves it: \(summary)")
     }
 }

@@ -143,6 +143,20 @@ final class OpGradientTests: XCTestCase {
         let y = x.gradientReversed(lambda: 0.5)
         XCTAssertEqual(y.scalars, x.scalars)
     }
+
+    func testFrozenParametersPassGradientsToInputsOnly() {
+        let x = randomTensor([3, 4], seed: 29), w = randomTensor([5, 4], seed: 30), b = randomTensor([5], seed: 31)
+        w.requiresGrad = true
+        b.requiresGrad = true
+        // The input's gradient is the linear map's, checked by finite differences through the frozen weights.
+        GradientCheck.check([x]) { inputs in withFrozenParameters([w, b]) { Tensor.linear(inputs[0], weight: w, bias: b).gelu() } }
+        XCTAssertNil(w.grad, "a frozen weight must not collect a gradient")
+        XCTAssertNil(b.grad)
+        XCTAssertTrue(w.requiresGrad && b.requiresGrad, "requiresGrad is restored after the block")
+        // Outside the block the same weights learn again.
+        Tensor.linear(x, weight: w, bias: b).sum().backward()
+        XCTAssertNotNil(w.grad)
+    }
 }
 
 final class ModuleTests: XCTestCase {

@@ -20,6 +20,16 @@ public enum AUFineTuning {
         public var loss: String      // "bce" (FMAE: BCE on one-hot) or "ce"
         /// Multiplies the identity head's learning rate (1 in FMAE).
         public var learningRateScale: Double = 1
+        /// What the head sends back to the encoder (FMAE: gradient reversal).
+        public var objective: IdentityObjective = .reverse
+
+        public init(lambda: Double, head: String, loss: String, learningRateScale: Double = 1, objective: IdentityObjective = .reverse) {
+            self.lambda = lambda
+            self.head = head
+            self.loss = loss
+            self.learningRateScale = learningRateScale
+            self.objective = objective
+        }
     }
 
     public static func run(_ a: TaskArguments, identity: Identity?) throws {
@@ -33,16 +43,12 @@ public enum AUFineTuning {
         let test = try AUData.load(dataOptions.test, root: dataOptions.root, preset: preset, skipBad: skipBad)
         let (fitting, validation) = train.splitBySubject(fraction: dataOptions.validationFraction, seed: seed)
         let subjects = train.subjects  // identity classes: every training subject
+        let adversary = identity.map { IdentityAdversary(settings: $0, subjects: subjects.count) }
 
         let setup = try FineTuningSetup(a, heads: { std in
             var heads: [JSONValue] = [.object([("name", .string("head")), ("type", .string("linear")),
                                               ("out_features", .integer(preset.actionUnits.count)), ("init_std", .number(std))])]
-            if let identity {
-                var fields: [(String, JSONValue)] = [("name", .string("ID_head")), ("type", .string(identity.head)),
-                                                     ("out_features", .integer(subjects.count)), ("grad_reverse", .number(identity.lambda))]
-                if identity.head == "mlp" { fields.append(("hidden", .array([.integer(-1)]))) }
-                heads.append(.object(fields))
-            }
+            if let adversary { heads.append(adversary.headSpec) }
             return heads
         }, extraLearningRateScales: identity.map { [("ID_head.", Float($0.learningRateScale))] } ?? [])
         if case .finished = setup.start { return }
@@ -67,16 +73,9 @@ public enum AUFineTuning {
         let objective: Trainer.Objective = { batch in
             let out = classifier(batch.images)
             let auLoss = Tensor.binaryCrossEntropyWithLogits(logits: out["head"]!, targets: batch.targets["au"]!)
-            guard let identity, let idLogits = out["ID_head"], let onehot = batch.targets["identity"] else {
-                return (auLoss, [:])
-            }
-            let width = onehot.shape[1]
-            let classes = (0..<onehot.shape[0]).map { i in (0..<width).first { onehot.data[i * width + $0] == 1 }! }
-            let idLoss = identity.loss == "ce" ? Tensor.crossEntropy(logits: idLogits, targets: classes)
-                : Tensor.binaryCrossEntropyWithLogits(logits: idLogits, targets: onehot)
-            let predicted = ClassificationMetrics.predictedClasses(idLogits.scalars, classCount: width)
-            let accuracy = ClassificationMetrics.topOneAccuracy(predicted: predicted, truth: classes) ?? 0
-            return (auLoss + idLoss, ["au_loss": Double(auLoss.item), "id_loss": Double(idLoss.item), "id_accuracy": accuracy])
+            guard let adversary, let onehot = batch.targets["identity"] else { return (auLoss, [:]) }
+            let (identityLoss, logged) = adversary.loss(out, classifier: classifier, onehot: onehot)
+            return (auLoss + identityLoss, logged.merging(["au_loss": Double(auLoss.item)]) { $1 })
         }
 
         var last: [String: Double] = [:]
@@ -89,7 +88,7 @@ public enum AUFineTuning {
             last = report.metrics
             return report.metrics
         }
-        log("\(a.task): \(fitting.samples.count) training frames (\(fitting.subjects.count) subjects), \(validation.samples.count) validation (\(validation.subjects.count) subjects), \(test.samples.count) test (\(test.subjects.count) subjects); \(identity.map { "identity head over \(subjects.count) subjects, λ \($0.lambda), lr ×\($0.learningRateScale)" } ?? "no identity head")")
+        log("\(a.task): \(fitting.samples.count) training frames (\(fitting.subjects.count) subjects), \(validation.samples.count) validation (\(validation.subjects.count) subjects), \(test.samples.count) test (\(test.subjects.count) subjects); \(identity.map { "identity head over \(subjects.count) subjects (\($0.objective.rawValue)), λ \($0.lambda), lr ×\($0.learningRateScale)" } ?? "no identity head")")
         try setup.trainer.train(data: source, objective: objective, evaluate: evaluate)
         // A run that had trained its last epoch but not written its summary (killed in between) is evaluated once more.
         if last.isEmpty { _ = try evaluate(setup.trainer.epoch) }

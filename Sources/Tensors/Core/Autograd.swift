@@ -27,6 +27,16 @@ public func withNoGrad<T>(_ body: () throws -> T) rethrows -> T {
     try GradMode.$disabled.withValue(true, operation: body)
 }
 
+/// Runs `body` with `parameters` treated as constants: ops inside record no gradient path to them, so
+/// a loss computed there moves the other inputs only (an adversary's confusion loss reaching the encoder
+/// through a head that must not learn from it). Their `requiresGrad` is restored afterwards.
+public func withFrozenParameters<T>(_ parameters: [Tensor], _ body: () throws -> T) rethrows -> T {
+    let was = parameters.map(\.requiresGrad)
+    for p in parameters { p.requiresGrad = false }
+    defer { for (p, w) in zip(parameters, was) { p.requiresGrad = w } }
+    return try body()
+}
+
 extension Tensor {
     /// Whether an op on these inputs must record a graph node.
     @inline(__always)

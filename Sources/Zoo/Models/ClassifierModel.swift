@@ -44,6 +44,9 @@ public final class ClassifierModel: Module, EncodingModel {
         return Output(features: features, logits: logits)
     }
 
+    /// The head called `name`, if the model has one.
+    public func head(named name: String) -> Head? { heads.first { $0.name == name } }
+
     public var featureEncoder: any VisionEncoder { encoder }
     public var inputShape: [Int] { [encoder.inChannels, encoder.imageSize, encoder.imageSize] }
 
