@@ -100,8 +100,9 @@ public final class Trainer {
         return .resumed(epoch: epoch, step: partial.batches)
     }
 
-    /// Trains from the current epoch to `options.epochs`. `evaluate` runs after each epoch and returns
-    /// metrics to log. `stopAfterEpoch` ends early (tests interrupt runs with it).
+    /// Trains from the current epoch to `options.epochs`. `evaluate` runs after every `evaluateEvery`-th
+    /// epoch and after the last, and returns metrics to log. `stopAfterEpoch` ends early (tests interrupt
+    /// runs with it).
     public func train(data: BatchSource, objective: Objective, evaluate: ((Int) throws -> [String: Double])? = nil,
                       stopAfterEpoch: Int? = nil) throws {
         let schedule = CosineSchedule(base: options.learningRate, minimum: options.minimumLearningRate,
@@ -167,7 +168,9 @@ public final class Trainer {
             for (k, v) in partial.logs { line["train_" + k] = v / Double(perEpoch) }
             epoch += 1
             partial = PartialEpoch()
-            if let evaluate { for (k, v) in try evaluate(epoch) { line[k] = v } }
+            if let evaluate, epoch % options.evaluateEvery == 0 || epoch == options.epochs {
+                for (k, v) in try evaluate(epoch) { line[k] = v }
+            }
             try run.appendMetrics(epoch: epoch, line)
             log(EpochLine.format(epoch: epoch, of: options.epochs, line))
             let signal = agreed(signals?.received)

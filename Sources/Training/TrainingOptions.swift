@@ -15,6 +15,9 @@ public struct TrainingOptions: Codable, Equatable {
     public var beta1: Float = 0.9, beta2: Float = 0.999
     public var clipGradient: Float?
     public var saveEvery = 1
+    /// Evaluate every N epochs and after the last (fine-tuning). Not recorded with the options: it changes
+    /// what is logged, never the weights.
+    public var evaluateEvery = 1
     public var seed: UInt64 = 0
     /// Processes training together (data parallel, `mpirun -np N`); `batchSize` is per process. Not
     /// recorded with the options: the checkpoint records it on its own (TrainingState.processes).
@@ -48,6 +51,7 @@ public struct TrainingOptions: Codable, Equatable {
             list += [
                 TaskOption("layer-decay", .number, default: "0.65", help: "layer-wise learning-rate decay"),
                 TaskOption("clip-grad", .number, help: "clip the gradient norm to this value (default: no clipping)"),
+                TaskOption("eval-every", .integer, default: "1", help: "evaluate every N epochs (and after the last); the weights do not depend on it"),
             ]
         }
         return list
@@ -71,12 +75,13 @@ public struct TrainingOptions: Codable, Equatable {
         case .fineTuning:
             layerDecay = Float(try a.double("layer-decay"))
             clipGradient = try a.optionalDouble("clip-grad").map(Float.init)
+            evaluateEvery = try a.int("eval-every")
         case .pretraining:
             layerDecay = 1      // no layer-wise decay
             beta2 = 0.95        // MAE's AdamW betas (0.9, 0.95)
         }
-        guard epochs > 0, batchSize > 0, accumulation > 0, saveEvery > 0 else {
-            throw TaskUsageError("--epochs, --batch-size, --accum and --save-every must be positive")
+        guard epochs > 0, batchSize > 0, accumulation > 0, saveEvery > 0, evaluateEvery > 0 else {
+            throw TaskUsageError("--epochs, --batch-size, --accum, --save-every and --eval-every must be positive")
         }
         guard warmupEpochs >= 0, baseLearningRate > 0, minimumLearningRate >= 0, weightDecay >= 0,
               [warmupEpochs, baseLearningRate, minimumLearningRate].allSatisfy(\.isFinite), weightDecay.isFinite else {

@@ -31,7 +31,8 @@ final class RunMachineryTests: XCTestCase {
     override func setUp() { folder = NSTemporaryDirectory() + "zoo-runs-\(getpid())-\(abs(name.hashValue))" }
     override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
 
-    func trainedWeights(batchSize: Int, accumulation: Int, data: BatchSource, folder: String) throws -> [Float] {
+    func trainedWeights(batchSize: Int, accumulation: Int, data: BatchSource, folder: String, evaluateEvery: Int = 1,
+                        evaluated: ((Int) -> Void)? = nil) throws -> [Float] {
         let registry = LayerRegistry()
         registry.register(builtinLayerPlugins)
         let model = try ModelBuilder(registry: registry, seed: 5).build(JSONParser.parse(Self.spec))
@@ -44,12 +45,20 @@ final class RunMachineryTests: XCTestCase {
         options.batchSize = batchSize
         options.accumulation = accumulation
         options.saveEvery = 100
+        options.evaluateEvery = evaluateEvery
         let groups = ParameterGroups.make(model.module.namedParameters(), depth: 1, weightDecay: 0.05, layerDecay: 1)
         let trainer = Trainer(model: model, groups: groups, options: options, run: try RunFolder(path: folder))
         trainer.stopsOnSignals = false
-        try trainer.train(data: data) { batch in
+        // An evaluation as the tasks run it: the model in eval mode, no gradients.
+        let evaluate: ((Int) throws -> [String: Double])? = evaluated.map { record in { epoch in
+            record(epoch)
+            m.eval()
+            let probe = withNoGrad { m(Tensor.rand([2, 3, 16, 16], generator: Generator(seed: 8)))["head"]!.scalars }
+            return ["test_probe": Double(probe[0])]
+        } }
+        try trainer.train(data: data, objective: { batch in
             (Tensor.binaryCrossEntropyWithLogits(logits: m(batch.images)["head"]!, targets: batch.targets["au"]!), [:])
-        }
+        }, evaluate: evaluate)
         return model.module.namedParameters().flatMap { $0.tensor.scalars }
     }
 
@@ -62,6 +71,22 @@ final class RunMachineryTests: XCTestCase {
         let difference = zip(accumulated, merged).map { abs($0 - $1) }.max()!
         // Measured 1e-8 (float rounding); dividing the lone batch by 2 instead gave 6e-5.
         XCTAssertLessThan(difference, 1e-6, "accumulated and merged batches give other weights (max difference \(difference))")
+    }
+
+    /// `--eval-every 2` over 3 epochs evaluates after epochs 2 and 3 (the last), and the weights are
+    /// those of evaluating after every epoch, or never.
+    func testEvaluatingLessOftenLeavesTheWeightsAlone() throws {
+        let data = RandomBatches(batches: 3, seed: 22)
+        var everyOther: [Int] = [], every: [Int] = []
+        let sparse = try trainedWeights(batchSize: 4, accumulation: 1, data: data, folder: folder + "/a", evaluateEvery: 2) { everyOther.append($0) }
+        let dense = try trainedWeights(batchSize: 4, accumulation: 1, data: data, folder: folder + "/b") { every.append($0) }
+        let none = try trainedWeights(batchSize: 4, accumulation: 1, data: data, folder: folder + "/c")
+        XCTAssertEqual(everyOther, [2, 3])
+        XCTAssertEqual(every, [1, 2, 3])
+        XCTAssertEqual(sparse, dense)
+        XCTAssertEqual(sparse, none)
+        let lines = try String(contentsOfFile: folder + "/a/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.map { $0.contains("test_probe") }, [false, true, true], "metrics.jsonl: \(lines)")
     }
 
     /// MAE pretraining (add_weight_decay with an empty skip list) decays cls_token and mask_token; only
