@@ -128,6 +128,29 @@ final class DataParallelCLITests: XCTestCase {
         XCTAssertTrue(files.contains("summary.json"))
     }
 
+    /// `fer` too: the same training, and the test set scored in two halves and gathered, so the confusion
+    /// matrix counts every test image once.
+    func testExpressionMatchesOneProcess() throws {
+        func fer(batch: Int, out: String) -> [String] {
+            ["run", "fer", "--model", Self.root + "/vit.json", "--train", Self.root + "/data/expressions/train",
+             "--test", Self.root + "/data/expressions/test", "--epochs", "2", "--batch-size", "\(batch)", "--warmup-epochs", "1",
+             "--blr", "1e-2", "--layer-decay", "1", "--drop-path", "0", "--out", out]
+        }
+        let single = Self.root + "/fer-single", parallel = Self.root + "/fer-np2"
+        let r = try runZooProcess(fer(batch: 32, out: single))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        try runMPI(fer(batch: 16, out: parallel))
+        assertSameEpochs(single, parallel, metrics: ["test_accuracy", "test_mean_class_accuracy"], epochs: 2)
+        func counted(_ run: String) throws -> Int {
+            let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/summary.json"))) as? [String: Any]
+            let matrix = try XCTUnwrap(summary?["confusion_matrix"] as? [[Int]], "\(run)/summary.json: confusion_matrix")
+            return matrix.joined().reduce(0, +)
+        }
+        let tests = try FileManager.default.subpathsOfDirectory(atPath: Self.root + "/data/expressions/test").filter { $0.hasSuffix(".jpg") }.count
+        XCTAssertEqual(try counted(parallel), tests, "every test image scored once over the two ranks")
+        XCTAssertEqual(try counted(single), tests)
+    }
+
     /// MAE masking follows the global sample: each rank draws the global batch's noise and keeps its rows.
     func testPretrainMatchesOneProcess() throws {
         let single = Self.root + "/pretrain-single", parallel = Self.root + "/pretrain-np2"

@@ -69,17 +69,10 @@ public struct AUEvaluation {
                                   transform: pipeline.evaluation) { ["au": $0.labels] }
         classifier.eval()
         defer { classifier.train() }
-        var scores: [Float] = [], labels: [Float] = []
-        let batches = source.batchesPerEpoch
-        for i in (batches * group.rank / group.size)..<(batches * (group.rank + 1) / group.size) {
+        let (scores, labels) = try ShardedEvaluation.gather(batches: source.batchesPerEpoch, group: group) { i in
             let batch = try source.batch(epoch: 0, index: i)
             let logits = withNoGrad { classifier(batch.images)["head"]! }
-            scores += logits.scalars.map { 1 / (1 + expf(-$0)) }
-            labels += batch.targets["au"]!.scalars
-        }
-        if group.isParallel {
-            scores = group.allGather(scores)
-            labels = group.allGather(labels)
+            return (logits.scalars.map { 1 / (1 + expf(-$0)) }, batch.targets["au"]!.scalars)
         }
         let width = data.samples.first?.labels.count ?? 0
         guard scores.count == labels.count else {

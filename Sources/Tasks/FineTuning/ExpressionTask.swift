@@ -44,7 +44,7 @@ public enum ExpressionTask: TaskPlugin {
         var matrix: ConfusionMatrix?
         let evaluate: (Int) throws -> [String: Double] = { epoch in
             let m = try ExpressionEvaluation.confusion(classifier: classifier, data: test, pipeline: pipeline,
-                                                       batchSize: options.batchSize, skipBad: skipBad)
+                                                       batchSize: options.batchSize, skipBad: skipBad, group: setup.trainer.group)
             matrix = m
             return ["test_accuracy": m.accuracy ?? .nan, "test_mean_class_accuracy": m.meanClassAccuracy ?? .nan]
         }
@@ -103,18 +103,19 @@ enum ExpressionEvaluation {
         return (["test_accuracy": matrix?.accuracy ?? .nan, "test_mean_class_accuracy": matrix?.meanClassAccuracy ?? .nan], extra)
     }
 
+    /// The confusion matrix of the `head` over `data`; in a data-parallel group each rank scores its share
+    /// of the batches and all get the whole matrix.
     static func confusion(classifier: ClassifierModel, data: ImageFolderDataset, pipeline: ImagePipeline, batchSize: Int,
-                          skipBad: Bool) throws -> ConfusionMatrix {
+                          skipBad: Bool, group: ProcessGroup = SingleProcess()) throws -> ConfusionMatrix {
         let source = data.batches(batchSize: batchSize, imageSize: pipeline.size, shuffle: false, seed: 0, skipBad: skipBad,
                                   transform: pipeline.evaluation)
         classifier.eval()
         defer { classifier.train() }
-        var scores: [Float] = [], truth: [Int] = []
-        for i in 0..<source.batchesPerEpoch {
+        let (scores, labels) = try ShardedEvaluation.gather(batches: source.batchesPerEpoch, group: group) { i in
             let batch = try source.batch(epoch: 0, index: i)
-            scores += withNoGrad { classifier(batch.images)["head"]! }.scalars
-            truth += batch.targets["class"]!.scalars.map { Int($0) }
+            return (withNoGrad { classifier(batch.images)["head"]! }.scalars, batch.targets["class"]!.scalars)
         }
+        let truth = labels.map { Int($0) }
         guard scores.count == truth.count * data.classes.count else {
             throw TaskUsageError("\(data.root): \(data.classes.count) expression classes, but the model's head has \(truth.isEmpty ? 0 : scores.count / truth.count) outputs")
         }

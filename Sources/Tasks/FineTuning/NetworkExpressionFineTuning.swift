@@ -72,13 +72,11 @@ enum NetworkExpressionFineTuning {
                                       skipBad: fineTuningData.skipBad, transform: { image, _ in transform.apply(image) })
             network.eval()
             defer { network.train() }
-            var scores: [Float] = [], truth: [Int] = []
-            for i in 0..<source.batchesPerEpoch {
+            let (scores, labels) = try ShardedEvaluation.gather(batches: source.batchesPerEpoch, group: trainer.group) { i in
                 let batch = try source.batch(epoch: 0, index: i)
-                scores += withNoGrad { logitsGraph(batch.images) }.scalars
-                truth += batch.targets["class"]!.scalars.map { Int($0) }
+                return (withNoGrad { logitsGraph(batch.images) }.scalars, batch.targets["class"]!.scalars)
             }
-            let m = ConfusionMatrix(scores: scores, truth: truth, classCount: classes)
+            let m = ConfusionMatrix(scores: scores, truth: labels.map { Int($0) }, classCount: classes)
             matrix = m
             return ["test_accuracy": m.accuracy ?? .nan, "test_mean_class_accuracy": m.meanClassAccuracy ?? .nan]
         }
