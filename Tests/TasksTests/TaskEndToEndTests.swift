@@ -179,6 +179,12 @@ final class TaskEndToEndTests: XCTestCase {
         XCTAssertThrowsError(try run(AUTask.self, fineTuning(Self.root + "/bad-au") + ["--head-init-std", "-1"])) { e in
             XCTAssertEqual("\(e)", "--head-init-std must be a positive number, got -1.0")
         }
+        XCTAssertThrowsError(try run(IATTask.self, fineTuning(Self.root + "/bad-iat") + ["--id-objective", "maximise"])) { e in
+            XCTAssertEqual("\(e)", "--id-objective must be reverse or confuse, got maximise")
+        }
+        XCTAssertThrowsError(try run(AUTask.self, fineTuning(Self.root + "/bad-au") + ["--eval-every", "0"])) { e in
+            XCTAssertEqual("\(e)", "--epochs, --batch-size, --accum, --save-every and --eval-every must be positive")
+        }
         XCTAssertFalse(FileManager.default.fileExists(atPath: Self.root + "/bad-au/metrics.jsonl"))
     }
 

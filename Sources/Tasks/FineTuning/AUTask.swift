@@ -45,7 +45,8 @@ struct IdentityOptions: TaskOptionGroup {
         guard ["bce", "ce"].contains(loss) else { throw TaskUsageError("--id-loss must be bce or ce, got \(loss)") }
         let objectiveName = try a.string("id-objective")
         guard let objective = IdentityObjective(rawValue: objectiveName) else {
-            throw TaskUsageError("--id-objective must be reverse or confuse, got \(objectiveName)")
+            let names = IdentityObjective.allCases.map(\.rawValue).joined(separator: " or ")
+            throw TaskUsageError("--id-objective must be \(names), got \(objectiveName)")
         }
         self.objective = objective
         learningRateScale = try a.double("id-lr-scale")
