@@ -6,6 +6,7 @@ import Layers
 import SyntheticFaces
 import Tasks
 import Tensors
+import Training
 import XCTest
 import Zoo
 
@@ -45,6 +46,28 @@ final class TaskEndToEndTests: XCTestCase {
     func fineTuning(_ out: String, train: String = data + "/train.jsonl") -> [String] {
         ["--model", Self.root + "/encoder.json", "--train", train, "--test", Self.data + "/test.jsonl", "--epochs", "2",
          "--batch-size", "8", "--blr", "1e-2", "--warmup-epochs", "1", "--save-every", "1", "--out", out]
+    }
+
+    /// The validation subjects' mean AUC is logged for choosing settings: it is the AUC of the validation
+    /// scores, not of the test scores (checked by swapping the two sets).
+    func testValidationAUCIsTheAUCOfTheValidationScores() throws {
+        let out = Self.root + "/au-val"
+        try run(AUTask.self, fineTuning(out))
+        let lines = try String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertTrue(lines.allSatisfy { ($0["val_mean_auc"] as? Double).map { (0...1).contains($0) } ?? false }, "val_mean_auc each epoch: \(lines)")
+        let options = try TrainedModelOptions(try TaskArguments.parse(EvalTask.self, ["--run", out, "--data", Self.data + "/test.jsonl"]))
+        let classifier = try XCTUnwrap(try options.load().model.classifier)
+        let train = try AUData.load(Self.data + "/train.jsonl", root: nil, preset: .bp4d, skipBad: false)
+        let test = try AUData.load(Self.data + "/test.jsonl", root: nil, preset: .bp4d, skipBad: false)
+        func evaluate(validation: AUData, test: AUData) throws -> AUEvaluation {
+            try AUEvaluation.run(classifier: classifier, validation: validation, test: test, pipeline: ImagePipeline(size: 32, augment: false),
+                                 batchSize: 8, actionUnits: AUDatasetPreset.bp4d.actionUnits, skipBad: false)
+        }
+        let report = try evaluate(validation: train, test: test), trainAsTest = try evaluate(validation: test, test: train)
+        XCTAssertEqual(try XCTUnwrap(report.validationMeanAUC), try XCTUnwrap(trainAsTest.meanAUC))
+        XCTAssertEqual(report.metrics["val_mean_auc"], trainAsTest.metrics["test_mean_auc"])
+        XCTAssertNotEqual(report.metrics["val_mean_auc"], report.metrics["test_mean_auc"])
     }
 
     func testAUThenEvalAndIdentityProbe() throws {

@@ -20,19 +20,26 @@ public struct AUEvaluation {
     public var f1AllPositive: [Double]
     /// Share of test (frame, AU) pairs at or above `threshold`.
     public var positiveFractionAtThreshold: Double
+    /// Mean AUC on the validation subjects (nil without them): what to choose settings by, never the test.
+    public var validationMeanAUC: Double? = nil
 
     public var meanF1AtHalf: Double { f1AtHalf.reduce(0, +) / Double(max(f1AtHalf.count, 1)) }
     public var meanF1AtThreshold: Double { f1AtThreshold.reduce(0, +) / Double(max(f1AtThreshold.count, 1)) }
     public var meanF1AllPositive: Double { f1AllPositive.reduce(0, +) / Double(max(f1AllPositive.count, 1)) }
-    public var meanAUC: Double? {
-        let known = auc.compactMap { $0 }
+    public var meanAUC: Double? { Self.mean(ofKnown: auc) }
+
+    /// The mean of the AUCs that exist (an AU without both classes in the set has none).
+    static func mean(ofKnown values: [Double?]) -> Double? {
+        let known = values.compactMap { $0 }
         return known.isEmpty ? nil : known.reduce(0, +) / Double(known.count)
     }
 
     public var metrics: [String: Double] {
-        ["test_mean_f1": meanF1AtHalf, "test_mean_f1_val_threshold": meanF1AtThreshold, "val_threshold": Double(threshold),
-         "test_mean_auc": meanAUC ?? .nan, "test_mean_f1_all_positive": meanF1AllPositive,
-         "test_positive_fraction_val_threshold": positiveFractionAtThreshold]
+        var m = ["test_mean_f1": meanF1AtHalf, "test_mean_f1_val_threshold": meanF1AtThreshold, "val_threshold": Double(threshold),
+                 "test_mean_auc": meanAUC ?? .nan, "test_mean_f1_all_positive": meanF1AllPositive,
+                 "test_positive_fraction_val_threshold": positiveFractionAtThreshold]
+        if let validationMeanAUC { m["val_mean_auc"] = validationMeanAUC }
+        return m
     }
 
     public var perAUJSON: JSONValue {
@@ -85,14 +92,16 @@ public struct AUEvaluation {
                            batchSize: Int, actionUnits: [Int], skipBad: Bool, group: ProcessGroup = SingleProcess()) throws -> AUEvaluation {
         let testScores = try scores(classifier: classifier, data: test, pipeline: pipeline, batchSize: batchSize, skipBad: skipBad, group: group)
         var threshold: Float = 0.5
+        var validationAUC: Double?
         if !validation.samples.isEmpty {
             let valScores = try scores(classifier: classifier, data: validation, pipeline: pipeline, batchSize: batchSize, skipBad: skipBad,
                                        group: group)
             threshold = valScores.bestThreshold().threshold
+            validationAUC = Self.mean(ofKnown: valScores.rocAUCs())
         }
         return AUEvaluation(actionUnits: actionUnits, f1AtHalf: testScores.f1Scores(threshold: 0.5), auc: testScores.rocAUCs(),
                             threshold: threshold, thresholdFromValidation: !validation.samples.isEmpty,
                             f1AtThreshold: testScores.f1Scores(threshold: threshold), f1AllPositive: testScores.allPositiveF1Scores(),
-                            positiveFractionAtThreshold: testScores.positiveFraction(threshold: threshold))
+                            positiveFractionAtThreshold: testScores.positiveFraction(threshold: threshold), validationMeanAUC: validationAUC)
     }
 }
