@@ -153,6 +153,30 @@ AVX2 void zoo_softmax_backward_row_avx2(const float *y, const float *g, float *d
     for (; i < n; i++) dx[i] = y[i] * (g[i] - dot);
 }
 
+AVX2 void zoo_adamw_avx2(float *p, const float *g, float *m, float *v, size_t n, float beta1, float beta2,
+                         float decay, float stepSize, float rootBC2, float eps) {
+    // The Swift loop's formula, 8 lanes at a time; sqrt and divide are exact in both, FMA contracts the rest.
+    const __m256 b1 = splat(beta1), c1 = splat(1 - beta1), b2 = splat(beta2), c2 = splat(1 - beta2);
+    const __m256 dv = splat(decay), sv = splat(stepSize), rv = splat(1 / rootBC2), ev = splat(eps);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 gi = _mm256_loadu_ps(g + i);
+        const __m256 mi = _mm256_fmadd_ps(b1, _mm256_loadu_ps(m + i), _mm256_mul_ps(c1, gi));
+        const __m256 vi = _mm256_fmadd_ps(b2, _mm256_loadu_ps(v + i), _mm256_mul_ps(_mm256_mul_ps(c2, gi), gi));
+        _mm256_storeu_ps(m + i, mi);
+        _mm256_storeu_ps(v + i, vi);
+        const __m256 denominator = _mm256_fmadd_ps(_mm256_sqrt_ps(vi), rv, ev);
+        _mm256_storeu_ps(p + i, _mm256_fnmadd_ps(sv, _mm256_div_ps(mi, denominator), _mm256_mul_ps(_mm256_loadu_ps(p + i), dv)));
+    }
+    for (; i < n; i++) {
+        const float mi = beta1 * m[i] + (1 - beta1) * g[i];
+        const float vi = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = p[i] * decay - stepSize * mi / (sqrtf(vi) / rootBC2 + eps);
+    }
+}
+
 #else
 // Other architectures: never chosen (the Swift kernels run), but the symbols exist so Swift links.
 int zoo_kernels_have_avx2_fma(void) { return 0; }
@@ -160,4 +184,9 @@ void zoo_gelu_avx2(const float *x, float *y, size_t n) { (void)x; (void)y; (void
 void zoo_gelu_backward_avx2(const float *x, const float *g, float *dx, size_t n) { (void)x; (void)g; (void)dx; (void)n; __builtin_trap(); }
 void zoo_softmax_row_avx2(const float *x, float *y, size_t n) { (void)x; (void)y; (void)n; __builtin_trap(); }
 void zoo_softmax_backward_row_avx2(const float *y, const float *g, float *dx, size_t n) { (void)y; (void)g; (void)dx; (void)n; __builtin_trap(); }
+void zoo_adamw_avx2(float *p, const float *g, float *m, float *v, size_t n, float beta1, float beta2, float decay,
+                    float stepSize, float rootBC2, float eps) {
+    (void)p; (void)g; (void)m; (void)v; (void)n; (void)beta1; (void)beta2; (void)decay; (void)stepSize; (void)rootBC2; (void)eps;
+    __builtin_trap();
+}
 #endif

@@ -57,4 +57,30 @@ final class NativeKernelsTests: XCTestCase {
             for j in 0..<11 { XCTAssertEqual(Double(y[r * 11 + j]), e[j] / s, accuracy: 3e-7, "row \(r) col \(j)") }
         }
     }
+
+    func testAdamWOverLanesAndTailAgainstDouble() {
+        // 8-lane blocks and a tail of 3, three steps of varied gradients (some zero, some large), weight decay on.
+        let n = 100_003
+        let p = Tensor((0..<n).map { Float(sin(Double($0))) }, shape: [n], requiresGrad: true)
+        let optimizer = AdamW(groups: [ParameterGroup(parameters: [p], weightDecay: 0.05)], learningRate: 3e-3)
+        var reference = p.scalars.map(Double.init)
+        var m = [Double](repeating: 0, count: n), v = [Double](repeating: 0, count: n)
+        for step in 1...3 {
+            let grads = (0..<n).map { i -> Float in i % 17 == 0 ? 0 : Float(cos(Double(i * step))) * (i % 5 == 0 ? 40 : 0.01) }
+            p.grad = Tensor(grads, shape: [n])
+            optimizer.update()
+            let lr = 3e-3, bc1 = 1 - pow(0.9, Double(step)), bc2 = 1 - pow(0.999, Double(step))
+            for i in 0..<n {
+                let g = Double(grads[i])
+                m[i] = 0.9 * m[i] + 0.1 * g
+                v[i] = 0.999 * v[i] + 0.001 * g * g
+                reference[i] = reference[i] * (1 - lr * 0.05) - lr / bc1 * m[i] / (v[i].squareRoot() / bc2.squareRoot() + 1e-8)
+            }
+        }
+        let got = p.scalars
+        var worst: Double = 0
+        for i in 0..<n { worst = max(worst, abs(Double(got[i]) - reference[i])) }
+        // Each step moves a parameter by at most lr·(1 + 1e-3); float rounding of |p| ≤ 1 is 6e-8 a step.
+        XCTAssertLessThan(worst, 1e-6, "AdamW worst absolute error \(worst)")
+    }
 }

@@ -28,6 +28,11 @@ void zoo_softmax_row_avx2(const float *x, float *y, size_t n);
 /// One row of softmax's backward: dx = y ∘ (g − Σ g∘y); g and dx may be the same.
 void zoo_softmax_backward_row_avx2(const float *y, const float *g, float *dx, size_t n);
 
+/// One AdamW update of n parameters, as AdamW.update's Swift loop:
+/// m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  p ← p·decay − stepSize · m / (√v / rootBC2 + eps).
+void zoo_adamw_avx2(float *p, const float *g, float *m, float *v, size_t n, float beta1, float beta2, float decay,
+                    float stepSize, float rootBC2, float eps);
+
 #ifdef __cplusplus
 }
 #endif
