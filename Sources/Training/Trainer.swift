@@ -141,10 +141,12 @@ public final class Trainer {
                 // Each batch weighs 1 / (its group's size): the last group of an epoch may be short, and
                 // dividing it by `accumulation` would under-weight it.
                 let groupSize = min(accumulation, perEpoch - groupStart)
-                (groupSize > 1 ? loss / Float(groupSize) : loss).backward()
+                let scaled = groupSize > 1 ? loss / Float(groupSize) : loss
                 let endsGroup = index + 1 == groupStart + groupSize
+                if !endsGroup { scaled.backward() }
                 if endsGroup {
-                    averager.average(module.trainableParameters().map(\.tensor))
+                    // Under mpirun the all-reduce of each bucket starts while backward is still running.
+                    try averager.average(module.trainableParameters().map(\.tensor)) { scaled.backward(leafReady: $0) }
                     if let clip = options.clipGradient { clipGradientNorm(module.trainableParameters().map(\.tensor), maxNorm: clip) }
                     optimizer.update()
                     module.zeroGrad()

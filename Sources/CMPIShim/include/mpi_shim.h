@@ -11,7 +11,8 @@
 extern "C" {
 #endif
 
-/// MPI_Init_thread (funneled: only the thread that initialised calls MPI).
+/// MPI_Init_thread (serialized: the calling thread and the shim's progress thread call MPI one at a time,
+/// under the shim's lock; every function here takes it).
 int zoo_mpi_init(void);
 /// MPI_Finalize, once, only after a successful init.
 int zoo_mpi_finalize(void);
@@ -23,6 +24,20 @@ int zoo_mpi_local_size(void);
 /// Sums `count` values across ranks, in place, on every rank.
 int zoo_mpi_allreduce_sum_float(float *values, long count);
 int zoo_mpi_allreduce_sum_double(double *values, long count);
+/// A sum started with MPI_Iallreduce (in place) and not yet known to be complete. MPI makes progress on it
+/// only inside MPI calls, so the caller tests it from time to time and waits for it before reading.
+typedef struct zoo_mpi_reduction zoo_mpi_reduction;
+/// Starts summing `count` floats across ranks, in place; `values` must not be touched until the reduction
+/// is complete. Every rank must start the same reductions in the same order. On success `*out` is the
+/// handle, which `zoo_mpi_reduction_free` releases once complete.
+int zoo_mpi_iallreduce_sum_float(float *values, long count, zoo_mpi_reduction **out);
+/// Drives the reduction on and sets `*done` to 1 once it is complete (MPI_Testall). A progress thread,
+/// started with the first reduction, also tests every reduction in flight every 100 µs
+/// (ZOO_MPI_PROGRESS_THREAD=0: only these calls do).
+int zoo_mpi_reduction_test(zoo_mpi_reduction *reduction, int *done);
+/// Blocks until the reduction is complete (MPI_Waitall).
+int zoo_mpi_reduction_wait(zoo_mpi_reduction *reduction);
+void zoo_mpi_reduction_free(zoo_mpi_reduction *reduction);
 /// Every rank's `count` values, concatenated in rank order into `out`, on every rank. `counts[r]` is rank
 /// r's count (each rank passes the same table); `out` holds their sum.
 int zoo_mpi_allgatherv_float(const float *values, int count, float *out, const int *counts);

@@ -2,16 +2,34 @@ import Foundation
 import Tensors
 
 /// Averages the gradients of the ranks (DDP's all-reduce), bucket by bucket: small gradients are packed
-/// into a buffer of `bucketBytes` so each MPI_Allreduce moves a few MB (one call per tensor would pay the
+/// into a buffer of `bucketFloats` so each reduction moves a few MB (one call per tensor would pay the
 /// latency hundreds of times per step); a gradient larger than a bucket is reduced where it lies.
 /// Every rank must pass the same parameters in the same order with the same gradients present (they run
 /// the same model on the same kind of batch).
+///
+/// Two ways to use it:
+/// - `average(_:)` after backward: blocking all-reduces, one bucket after another;
+/// - `average(_:during:)` around backward: each bucket starts reducing (MPI_Iallreduce) as soon as
+///   backward has finished the gradients it holds, so communication overlaps the rest of backward, and
+///   only what is still in flight when backward ends is waited for (PyTorch DDP's scheme).
+/// Both give the same sums; the second is what training uses.
 public final class GradientAverager {
     public let group: ProcessGroup
     public let bucketFloats: Int
+    /// Overlapped reductions in flight at once, at most: bounds the bucket buffers to this many.
+    public let maxBucketsInFlight: Int
     private var bucket: [Float]
-    /// Seconds spent in the all-reduce calls (and packing) since the last `resetTiming()`.
+    /// Bucket buffers of the overlapped path, reused from step to step (no page faults in the loop).
+    private var freeBuffers: [UnsafeMutablePointer<Float>] = []
+    private var allocatedBuffers: [UnsafeMutablePointer<Float>] = []
+    /// The gradient order of the first overlapped step has been checked to be the same on every rank.
+    private var orderChecked = false
+    /// Seconds spent in the averager on the calling thread since the last `resetTiming()`: the blocking
+    /// calls, or for the overlapped path the packing and progress calls during backward plus the wait
+    /// after it, i.e. the communication time backward did not hide.
     public private(set) var seconds: Double = 0
+    /// Of `seconds`, the time spent blocked after backward waiting for reductions still in flight.
+    public private(set) var waitSeconds: Double = 0
     public private(set) var calls = 0
 
     /// `ZOO_ALLREDUCE_BUCKET_MB` overrides the 4 MB default: each bucket pays the ring's 2(N − 1) message
@@ -23,14 +41,20 @@ public final class GradientAverager {
         return 4 << 20
     }
 
-    public init(group: ProcessGroup, bucketBytes: Int = GradientAverager.defaultBucketBytes) {
+    public init(group: ProcessGroup, bucketBytes: Int = GradientAverager.defaultBucketBytes, maxBucketsInFlight: Int = 8) {
         self.group = group
         bucketFloats = max(1, bucketBytes / MemoryLayout<Float>.stride)
+        self.maxBucketsInFlight = max(1, maxBucketsInFlight)
         bucket = [Float](repeating: 0, count: bucketFloats)
+    }
+
+    deinit {
+        for buffer in allocatedBuffers { buffer.deallocate() }
     }
 
     public func resetTiming() {
         seconds = 0
+        waitSeconds = 0
         calls = 0
     }
 
@@ -71,5 +95,123 @@ public final class GradientAverager {
             filled += g.count
         }
         flush()
+    }
+
+    /// Runs `backward` (which must call `Tensor.backward(leafReady:)` with the hook it is given) and
+    /// averages the parameters' gradients while it runs: a parameter's gradient joins the open bucket when
+    /// backward has finished it, and a full bucket starts reducing at once. Parameters whose gradients
+    /// backward did not announce (accumulated by earlier backward calls only) join after it, in
+    /// `parameters` order. On return every gradient is the mean over the ranks.
+    ///
+    /// Throws when the first step finds that the ranks finished their gradients in different orders
+    /// (their buckets would pair up different parameters).
+    public func average(_ parameters: [Tensor], during backward: (_ leafReady: @escaping (Tensor) -> Void) throws -> Void) throws {
+        guard group.isParallel else { return try backward { _ in } }
+        let step = OverlappedStep(averager: self, parameters: parameters)
+        try backward { [unowned step] leaf in step.ready(leaf) }
+        try step.finish()
+    }
+
+    /// One step of the overlapped path: the open bucket and the reductions in flight, oldest first.
+    private final class OverlappedStep {
+        unowned let averager: GradientAverager
+        let parameters: [Tensor]
+        var waiting: Set<ObjectIdentifier>
+        var open: (buffer: UnsafeMutablePointer<Float>, tensors: [Tensor], filled: Int)?
+        var inFlight: [(reduction: PendingReduction, buffer: UnsafeMutablePointer<Float>?, tensors: [Tensor])] = []
+        /// The sizes of the gradients in the order they joined, for the first step's check across ranks.
+        var signature: UInt64 = 0xcbf2_9ce4_8422_2325
+
+        init(averager: GradientAverager, parameters: [Tensor]) {
+            self.averager = averager
+            self.parameters = parameters
+            waiting = Set(parameters.map(ObjectIdentifier.init))
+        }
+
+        /// Backward's hook: a leaf's gradient is final.
+        func ready(_ leaf: Tensor) {
+            let start = averager.group.now()
+            defer { averager.seconds += averager.group.now() - start }
+            add(leaf)
+            // MPI moves non-blocking collectives on only inside its calls: give it one now.
+            while let oldest = inFlight.first, oldest.reduction.test() { complete(inFlight.removeFirst()) }
+        }
+
+        func add(_ leaf: Tensor) {
+            guard waiting.remove(ObjectIdentifier(leaf)) != nil, let g = leaf.grad, g.count > 0 else { return }
+            signature = (signature ^ UInt64(g.count)) &* 0x100_0000_01b3
+            let bucketFloats = averager.bucketFloats
+            if g.count >= bucketFloats {
+                start(g.data, count: g.count, buffer: nil, tensors: [g])
+                return
+            }
+            if let bucket = open, bucket.filled + g.count > bucketFloats { launchOpen() }
+            if open == nil { open = (takeBuffer(), [], 0) }
+            (open!.buffer + open!.filled).update(from: g.data, count: g.count)
+            open!.tensors.append(g)
+            open!.filled += g.count
+        }
+
+        func finish() throws {
+            let start = averager.group.now()
+            defer { averager.seconds += averager.group.now() - start }
+            for p in parameters where waiting.contains(ObjectIdentifier(p)) { add(p) }
+            launchOpen()
+            let waitStart = averager.group.now()
+            while !inFlight.isEmpty { complete(inFlight.removeFirst()) }
+            averager.waitSeconds += averager.group.now() - waitStart
+            if !averager.orderChecked {
+                // Same sizes in the same order on every rank, or the buckets summed unrelated gradients.
+                let parts = (0..<4).map { Float((signature >> (16 * UInt64($0))) & 0xffff) }
+                let all = averager.group.allGather(parts)
+                let ranks = stride(from: 0, to: all.count, by: 4).map { Array(all[$0..<($0 + 4)]) }
+                guard ranks.allSatisfy({ $0 == parts }) else {
+                    throw DataParallelError.gradientOrderDiffers(
+                        "the ranks finished their gradients in different orders (rank \(averager.group.rank)'s order "
+                        + "differs from another's): every rank must run the same model on the same kind of batch")
+                }
+                averager.orderChecked = true
+            }
+        }
+
+        func launchOpen() {
+            guard let bucket = open else { return }
+            open = nil
+            start(bucket.buffer, count: bucket.filled, buffer: bucket.buffer, tensors: bucket.tensors)
+        }
+
+        func start(_ values: UnsafeMutablePointer<Float>, count: Int, buffer: UnsafeMutablePointer<Float>?, tensors: [Tensor]) {
+            inFlight.append((averager.group.startAllReduceSum(values, count: count), buffer, tensors))
+            averager.calls += 1
+        }
+
+        /// A free bucket buffer; when all are in flight, waits for the oldest reduction to free one.
+        func takeBuffer() -> UnsafeMutablePointer<Float> {
+            while averager.freeBuffers.isEmpty {
+                if averager.allocatedBuffers.count < averager.maxBucketsInFlight || inFlight.isEmpty {
+                    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: averager.bucketFloats)
+                    averager.allocatedBuffers.append(buffer)
+                    return buffer
+                }
+                complete(inFlight.removeFirst())
+            }
+            return averager.freeBuffers.removeLast()
+        }
+
+        /// Waits for a reduction and writes the means back into its gradients.
+        func complete(_ entry: (reduction: PendingReduction, buffer: UnsafeMutablePointer<Float>?, tensors: [Tensor])) {
+            entry.reduction.wait()
+            let scale = 1 / Float(averager.group.size)
+            if let buffer = entry.buffer {
+                var at = 0
+                for g in entry.tensors {
+                    Kernels.scale(g.data, buffer + at, scale, g.count)
+                    at += g.count
+                }
+                averager.freeBuffers.append(buffer)
+            } else {
+                for g in entry.tensors { Kernels.scale(g.data, g.data, scale, g.count) }
+            }
+        }
     }
 }

@@ -22,6 +22,13 @@ public final class MPIProcessGroup: ProcessGroup {
         check(zoo_mpi_allreduce_sum_float(values, count), "MPI_Allreduce")
     }
 
+    public func startAllReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingReduction {
+        var handle: OpaquePointer?
+        check(zoo_mpi_iallreduce_sum_float(values, count, &handle), "MPI_Iallreduce")
+        guard let handle else { abort("MPI_Iallreduce returned no request") }
+        return MPIReduction(handle: handle, group: self)
+    }
+
     public func allReduceSum(_ values: inout [Double]) {
         let count = values.count
         values.withUnsafeMutableBufferPointer { check(zoo_mpi_allreduce_sum_double($0.baseAddress, count), "MPI_Allreduce") }
@@ -59,15 +66,51 @@ public final class MPIProcessGroup: ProcessGroup {
     }
 }
 
+/// An MPI_Iallreduce in flight.
+final class MPIReduction: PendingReduction {
+    private let handle: OpaquePointer
+    private let group: MPIProcessGroup
+    private var complete = false
+
+    init(handle: OpaquePointer, group: MPIProcessGroup) {
+        self.handle = handle
+        self.group = group
+    }
+
+    func test() -> Bool {
+        if complete { return true }
+        var done: Int32 = 0
+        let status = zoo_mpi_reduction_test(handle, &done)
+        if status != 0 { group.abort("MPI_Testall failed with MPI status \(status)") }
+        complete = done != 0
+        return complete
+    }
+
+    func wait() {
+        if complete { return }
+        let status = zoo_mpi_reduction_wait(handle)
+        if status != 0 { group.abort("MPI_Waitall failed with MPI status \(status)") }
+        complete = true
+    }
+
+    deinit {
+        // MPI may still write into the buffer until the request completes: never free it before.
+        wait()
+        zoo_mpi_reduction_free(handle)
+    }
+}
+
 /// What went wrong starting or running data-parallel training.
 public enum DataParallelError: Error, CustomStringConvertible {
     case mpiFailed(call: String, status: Int32)
     case batchNotSplit(String)
+    case gradientOrderDiffers(String)
 
     public var description: String {
         switch self {
         case let .mpiFailed(call, status): return "\(call) failed with MPI status \(status)"
         case let .batchNotSplit(reason): return reason
+        case let .gradientOrderDiffers(reason): return reason
         }
     }
 }

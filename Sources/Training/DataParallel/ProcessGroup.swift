@@ -9,6 +9,10 @@ public protocol ProcessGroup: AnyObject {
     var localSize: Int { get }
     /// Sums `count` floats across ranks, in place.
     func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int)
+    /// Starts summing `count` floats across ranks, in place, and returns at once: the values must be left
+    /// alone until the reduction is complete (`wait`, or `test` returning true). Every rank must start the
+    /// same reductions, of the same counts, in the same order.
+    func startAllReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingReduction
     /// Sums doubles across ranks, in place.
     func allReduceSum(_ values: inout [Double])
     /// Every rank's values concatenated in rank order (ranks may pass different counts).
@@ -24,4 +28,19 @@ extension ProcessGroup {
     public var isParallel: Bool { size > 1 }
     /// Whether this process writes the run folder, logs and checkpoints.
     public var isWriter: Bool { rank == 0 }
+}
+
+/// A sum in flight (`ProcessGroup.startAllReduceSum`).
+public protocol PendingReduction: AnyObject {
+    /// Lets the library move the reduction on (MPI progresses only inside its calls); true once complete.
+    func test() -> Bool
+    /// Blocks until the reduction is complete.
+    func wait()
+}
+
+/// What a group with nothing to communicate hands back: complete from the start.
+public final class CompletedReduction: PendingReduction {
+    public init() {}
+    public func test() -> Bool { true }
+    public func wait() {}
 }

@@ -1,0 +1,121 @@
+import Foundation
+import Tensors
+import TensorTesting
+import Training
+import XCTest
+
+/// The overlapped all-reduce (`average(_:during:)`) against the blocking one, on a simulated group whose
+/// reductions complete only when tested or waited for, so a gradient read too early, a bucket buffer
+/// reused while in flight or a mean written into the wrong tensor all show. The real MPI path runs under
+/// mpirun in DataParallelCLITests.
+final class GradientAveragerTests: XCTestCase {
+    /// Rank 0 of three, where rank k's gradients are (k + 1) times rank 0's: every sum is 6× the values
+    /// and every mean 2×. A reduction applies its sum only when it completes, `latency` tests after it starts.
+    final class SimulatedRanks: ProcessGroup {
+        let rank = 0, size = 3, localSize = 3
+        var latency = 3
+        var started = 0
+        /// What the other ranks report for the gradient-order check; nil: the same as this rank.
+        var otherRanksOrder: [Float]?
+
+        final class Reduction: PendingReduction {
+            let values: UnsafeMutablePointer<Float>, snapshot: [Float]
+            var testsLeft: Int, done = false
+            init(values: UnsafeMutablePointer<Float>, count: Int, latency: Int) {
+                self.values = values
+                snapshot = Array(UnsafeBufferPointer(start: values, count: count))
+                testsLeft = latency
+            }
+            func test() -> Bool {
+                testsLeft -= 1
+                if testsLeft <= 0 { wait() }
+                return done
+            }
+            func wait() {
+                guard !done else { return }
+                done = true
+                // The sum of what was there at the start: a buffer rewritten in flight gives a wrong mean.
+                for i in snapshot.indices { values[i] = 6 * snapshot[i] }
+            }
+        }
+
+        func startAllReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingReduction {
+            started += 1
+            return Reduction(values: values, count: count, latency: latency)
+        }
+        func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) { for i in 0..<count { values[i] *= 6 } }
+        func allReduceSum(_ values: inout [Double]) { values = values.map { 6 * $0 } }
+        func allGather(_ values: [Float]) -> [Float] { values + (otherRanksOrder ?? values) + (otherRanksOrder ?? values) }
+        func broadcast(_ buffer: UnsafeMutableRawPointer, bytes: Int, root: Int) {}
+        func barrier() {}
+        func now() -> Double { ProcessInfo.processInfo.systemUptime }
+    }
+
+    /// Parameters of sizes below, at and above a 16-float bucket; the same values for the same seed.
+    private func model(seed: UInt64) -> (params: [Tensor], loss: Tensor) {
+        let g = Generator(seed: seed)
+        let x = Tensor.randn([4, 8], generator: g)
+        let w1 = Tensor.randn([5, 8], generator: g), b1 = Tensor.randn([5], generator: g)
+        let w2 = Tensor.randn([3, 5], generator: g), b2 = Tensor.randn([3], generator: g)
+        let w3 = Tensor.randn([2, 3], generator: g), b3 = Tensor.randn([2], generator: g)
+        let unused = Tensor.randn([7], generator: g)
+        let params = [w1, b1, w2, b2, w3, b3, unused]
+        for p in params { p.requiresGrad = true }
+        let h = Tensor.linear(Tensor.linear(x, weight: w1, bias: b1).gelu(), weight: w2, bias: b2).gelu()
+        return (params, Tensor.linear(h, weight: w3, bias: b3).squared().mean())
+    }
+
+    func testOverlappedMeansAreTheBlockingMeans() throws {
+        let (plain, plainLoss) = model(seed: 7)
+        plainLoss.backward()
+        let own = plain.map { $0.grad?.scalars }
+        GradientAverager(group: SimulatedRanks(), bucketBytes: 64).average(plain)
+
+        for inFlight in [1, 2, 8] {
+            let group = SimulatedRanks()
+            let averager = GradientAverager(group: group, bucketBytes: 64, maxBucketsInFlight: inFlight)
+            let (params, loss) = model(seed: 7)
+            var startedBeforeBackwardEnded = 0
+            try averager.average(params) { ready in
+                loss.backward(leafReady: ready)
+                startedBeforeBackwardEnded = group.started
+            }
+            for i in params.indices {
+                XCTAssertEqual(params[i].grad?.scalars, plain[i].grad?.scalars, "parameter \(i), \(inFlight) buckets in flight")
+                if let own = own[i] { assertClose(params[i].grad!.scalars, own.map { 2 * $0 }) }  // (6 · g) / 3
+            }
+            XCTAssertNil(params[6].grad, "an unused parameter stays without a gradient")
+            // 40 + 5 + 15 + 3 + 6 + 2 floats: w1 alone (≥ 16), then buckets of at most 16.
+            XCTAssertGreaterThan(startedBeforeBackwardEnded, 1, "reductions start while backward runs")
+            XCTAssertEqual(averager.calls, group.started)
+        }
+    }
+
+    func testGradientsAccumulatedEarlierJoinAfterBackward() throws {
+        // A parameter that the last backward does not reach keeps the gradient of an earlier one, and is
+        // averaged all the same.
+        let group = SimulatedRanks()
+        let (params, loss) = model(seed: 3)
+        let extra = Tensor([1, 2, 3], shape: [3], requiresGrad: true)
+        (extra * Tensor([1, 1, 1], shape: [3])).sum().backward()
+        try GradientAverager(group: group, bucketBytes: 64).average(params + [extra]) { loss.backward(leafReady: $0) }
+        XCTAssertEqual(extra.grad?.scalars, [2, 2, 2])
+    }
+
+    func testRanksThatFinishGradientsInDifferentOrdersAreStopped() {
+        let group = SimulatedRanks()
+        group.otherRanksOrder = [1, 2, 3, 4]
+        let (params, loss) = model(seed: 5)
+        XCTAssertThrowsError(try GradientAverager(group: group, bucketBytes: 64).average(params) { loss.backward(leafReady: $0) }) {
+            XCTAssertTrue("\($0)".contains("different orders"), "\($0)")
+        }
+    }
+
+    func testOneProcessOnlyRunsBackward() throws {
+        let (params, loss) = model(seed: 9)
+        let (plain, plainLoss) = model(seed: 9)
+        plainLoss.backward()
+        try GradientAverager(group: SingleProcess()).average(params) { loss.backward(leafReady: $0) }
+        for i in params.indices { XCTAssertEqual(params[i].grad?.scalars, plain[i].grad?.scalars) }
+    }
+}
