@@ -118,6 +118,8 @@ public final class Trainer {
                 throw DataParallelError.batchNotSplit("data-parallel training needs its batches split over the \(group.size) ranks "
                                                       + "(an ImageBatchSource of batch · ranks with part = rank, parts = ranks)")
             }
+            // Drop path and dropout draw for the whole global batch and keep this rank's rows.
+            model.generator.batchShare = (group.rank, group.size)
             log("data parallel: \(group.size) processes × batch \(options.batchSize) × accum \(accumulation) = effective batch "
                 + "\(options.effectiveBatchSize), lr \(options.learningRate), \(Parallel.workers) threads per process")
         }

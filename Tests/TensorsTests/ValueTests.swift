@@ -105,4 +105,24 @@ final class ValueTests: XCTestCase {
         AdamW(groups: [ParameterGroup(parameters: [q], weightDecay: 0.1)], learningRate: 0.1).update()
         XCTAssertEqual(q.item, 3)
     }
+
+    func testDropPathAndDropoutMasksFollowTheGlobalBatch() {
+        // Two ranks holding halves of a global batch of 8 draw the masks one process draws for all 8, and
+        // their generators end where that process's does.
+        for op in ["dropPath", "dropout"] {
+            func masked(_ x: Tensor, _ g: Generator) -> Tensor { op == "dropPath" ? x.dropPath(0.5, generator: g) : x.dropout(0.5, generator: g) }
+            let global = Tensor(repeating: 1, shape: [8, 3])
+            let alone = Generator(seed: 42)
+            let whole = masked(global, alone).scalars
+            var parts: [Float] = []
+            for rank in 0..<2 {
+                let g = Generator(seed: 42)
+                g.batchShare = (rank, 2)
+                parts += masked(Tensor(repeating: 1, shape: [4, 3]), g).scalars
+                XCTAssertEqual(g.stateWords, alone.stateWords, "\(op): rank \(rank)'s generator in step with one process")
+            }
+            XCTAssertEqual(parts, whole, op)
+            XCTAssertTrue(whole.contains(0) && whole.contains(2), "\(op): some dropped, some kept: \(whole)")
+        }
+    }
 }
