@@ -140,6 +140,35 @@ final class DataParallelCLITests: XCTestCase {
         assertSameEpochs(single, parallel, metrics: ["test_mean_f1", "test_mean_auc"], epochs: 2, lossTolerance: 1e-5, metricTolerance: 1e-4)
     }
 
+    /// `eval` and `id-probe` under mpirun: each rank scores its share of the images, and rank 0 alone prints
+    /// and writes the numbers one process gives.
+    func testEvalAndIdentityProbeMatchOneProcess() throws {
+        let run = try parallelAURun()
+        let tasks: [(String, [String], [String])] = [
+            ("eval", ["--data", Self.root + "/data/test.jsonl", "--val", Self.root + "/data/train.jsonl"],
+             ["test_mean_auc", "test_mean_f1", "test_mean_f1_val_threshold", "val_threshold", "val_mean_auc"]),
+            ("id-probe", ["--data", Self.root + "/data/train.jsonl", "--epochs", "3"], ["identity_accuracy"]),
+        ]
+        for (task, options, keys) in tasks {
+            let single = Self.root + "/\(task)-single", parallel = Self.root + "/\(task)-np2"
+            let alone = try runZooProcess(["run", task, "--run", run] + options + ["--out", single])
+            XCTAssertEqual(alone.status, 0, alone.stderr)
+            let job = try startMPI(ranks: 2, ["run", task, "--run", run] + options + ["--out", parallel]).finish()
+            XCTAssertEqual(job.status, 0, job.output)
+            func summary(_ folder: String) throws -> [String: Any] {
+                try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/summary.json"))) as? [String: Any])
+            }
+            let a = try summary(single), b = try summary(parallel)
+            for key in keys {
+                let x = try XCTUnwrap(a[key] as? Double, "\(task): \(key) in \(a)"), y = try XCTUnwrap(b[key] as? Double, "\(task): \(key) in \(b)")
+                XCTAssertEqual(x, y, accuracy: 1e-6, "\(task) \(key)")
+            }
+            let printed = task == "eval" ? "AUC" : "identity_accuracy"
+            XCTAssertEqual(job.output.components(separatedBy: printed).count - 1, alone.stdout.components(separatedBy: printed).count - 1,
+                           "\(task): printed once, by rank 0:\n\(job.output)")
+        }
+    }
+
     /// `fer` too: the same training, and the test set scored in two halves and gathered, so the confusion
     /// matrix counts every test image once.
     func testExpressionMatchesOneProcess() throws {

@@ -5,7 +5,8 @@ import Training
 import Zoo
 
 /// `zoo run eval`: a trained model on an AU label file or an expression folder; prints and writes the
-/// metrics the training tasks report.
+/// metrics the training tasks report. Under mpirun each rank scores its share of the batches and rank 0
+/// alone prints and writes, as in the training tasks' evaluation.
 public enum EvalTask: TaskPlugin {
     public static let name = "eval"
     public static let summary = "evaluate a checkpoint on an AU label file (F1, AUC) or an expression folder (accuracy, confusion matrix)"
@@ -46,16 +47,19 @@ public enum EvalTask: TaskPlugin {
         let size = classifier.encoder.imageSize
         let width = withNoGrad { classifier(Tensor([Float](repeating: 0, count: 3 * size * size), shape: [1, 3, size, size]))["head"]!.shape[1] }
         let pipeline = ImagePipeline(size: classifier.encoder.imageSize, augment: false)
+        let group = World.group
         var metrics: [String: Double]
         var extra: [(String, JSONValue)] = []
+        var text: [String] = []
         switch kind {
         case .expressions:
             let folder = try ImageFolderDataset.load(root: data)
             guard folder.classes.count == width else { throw mismatch(" (\(folder.classes.count) classes; the model's head has \(width) outputs)") }
-            let m = try ExpressionEvaluation.confusion(classifier: classifier, data: folder, pipeline: pipeline, batchSize: batchSize, skipBad: false)
+            let m = try ExpressionEvaluation.confusion(classifier: classifier, data: folder, pipeline: pipeline, batchSize: batchSize,
+                                                       skipBad: false, group: group)
             metrics = ["accuracy": m.accuracy ?? .nan, "mean_class_accuracy": m.meanClassAccuracy ?? .nan]
-            print(String(format: "accuracy %.2f%%  mean per-class accuracy %.2f%%", 100 * (m.accuracy ?? 0), 100 * (m.meanClassAccuracy ?? 0)))
-            print(m.text(classes: folder.classes))
+            text.append(String(format: "accuracy %.2f%%  mean per-class accuracy %.2f%%", 100 * (m.accuracy ?? 0), 100 * (m.meanClassAccuracy ?? 0)))
+            text.append(m.text(classes: folder.classes))
             extra.append(("confusion_matrix", m.json(classCount: folder.classes.count)))
         case .actionUnits:
             let preset = try AUDatasetPreset.named(try a.string("preset"))
@@ -65,13 +69,16 @@ public enum EvalTask: TaskPlugin {
             let validation = try a.optionalString("val").map { try AUData.load($0, root: root, preset: preset, skipBad: false) }
                 ?? AUData(samples: [], skipped: [], shard: nil)
             let report = try AUEvaluation.run(classifier: classifier, validation: validation, test: test, pipeline: pipeline,
-                                              batchSize: batchSize, actionUnits: preset.actionUnits, skipBad: false)
-            print(report.text(title: data))
+                                              batchSize: batchSize, actionUnits: preset.actionUnits, skipBad: false, group: group)
+            text.append(report.text(title: data))
             metrics = report.metrics
             extra.append(("per_au", report.perAUJSON))
         }
+        guard group.isWriter else { return }
+        for line in text { print(line) }
         if let out = output.out {
-            let run = try RunFolder.open(RunOutputOptions(out: out, overwrite: output.overwrite), task: name, options: a.values)
+            let run = try RunFolder.open(RunOutputOptions(out: out, overwrite: output.overwrite), task: name, options: a.values,
+                                         group: SingleProcess())
             try run.appendMetrics(epoch: 0, metrics, kind: "evaluation")
             try run.writeSummary(task: name, fields: [("data", .string(data))], metrics: metrics, extra: extra)
         }

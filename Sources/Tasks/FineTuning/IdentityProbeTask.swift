@@ -8,7 +8,9 @@ import Zoo
 
 /// `zoo run id-probe`: FMAE's identity linear probe. The encoder is frozen; a bias-free linear layer
 /// learns to tell the subjects apart from the pooled features of some frames of each subject and is
-/// tested on the others. High accuracy means the features carry identity; IAT should lower it.
+/// tested on the others. High accuracy means the features carry identity; IAT should lower it. Under
+/// mpirun each rank computes the features of its share of the batches, every rank trains the same probe
+/// on all of them (it is small and seeded), and rank 0 alone prints and writes.
 public enum IdentityProbeTask: TaskPlugin {
     public static let name = "id-probe"
     public static let summary = "linear identity probe on frozen features: identity accuracy on held-out frames of the same subjects"
@@ -40,15 +42,18 @@ public enum IdentityProbeTask: TaskPlugin {
         guard !train.isEmpty, !test.isEmpty else { throw DataError("id-probe: need frames for both sides of the split") }
 
         let pipeline = ImagePipeline(size: encoder.imageSize, augment: false)
-        let trainFeatures = try features(encoder, train.map(\.sample), pipeline, shard: data.shard)
-        let testFeatures = try features(encoder, test.map(\.sample), pipeline, shard: data.shard)
+        let group = World.group
+        let trainFeatures = try features(encoder, train.map(\.sample), pipeline, shard: data.shard, group: group)
+        let testFeatures = try features(encoder, test.map(\.sample), pipeline, shard: data.shard, group: group)
         let accuracy = trainProbe(trainFeatures, train.map(\.subject), testFeatures, test.map(\.subject), classes: subjects.count,
                                   epochs: epochs, batchSize: batchSize, blr: blr, seed: seed)
+        guard group.isWriter else { return }
         log(String(format: "id-probe: identity accuracy %.1f%% on %d held-out frames of %d subjects (chance %.1f%%)",
                    100 * accuracy, test.count, subjects.count, 100 / Double(subjects.count)))
         print(String(format: "identity_accuracy %.4f", accuracy))
         if let out = output.out {
-            let run = try RunFolder.open(RunOutputOptions(out: out, overwrite: output.overwrite), task: name, options: a.values)
+            let run = try RunFolder.open(RunOutputOptions(out: out, overwrite: output.overwrite), task: name, options: a.values,
+                                         group: SingleProcess())
             try run.appendMetrics(epoch: epochs, ["id_probe_accuracy": accuracy], kind: "evaluation")
             try run.writeSummary(task: name, fields: [("identity_accuracy", .number(accuracy)), ("subjects", .integer(subjects.count)),
                                                       ("test_frames", .integer(test.count)), ("chance", .number(1 / Double(subjects.count)))])
@@ -71,15 +76,16 @@ public enum IdentityProbeTask: TaskPlugin {
         return (train, test, subjects)
     }
 
-    /// Pooled encoder features [N, D] of the samples (evaluation transform, no gradients).
-    static func features(_ encoder: any VisionEncoder, _ samples: [AUSample], _ pipeline: ImagePipeline, shard: ShardReader?) throws -> Tensor {
+    /// Pooled encoder features [N, D] of the samples (evaluation transform, no gradients); in a group each
+    /// rank computes a contiguous run of the batches and every rank gets all the rows, in order.
+    static func features(_ encoder: any VisionEncoder, _ samples: [AUSample], _ pipeline: ImagePipeline, shard: ShardReader?,
+                         group: ProcessGroup = SingleProcess()) throws -> Tensor {
         let data = AUData(samples: samples, skipped: [], shard: shard)
         let source = data.batches(batchSize: 64, imageSize: pipeline.size, shuffle: false, seed: 0, skipBad: false,
                                   transform: pipeline.evaluation) { _ in [:] }
-        var rows: [Float] = []
-        for i in 0..<source.batchesPerEpoch {
+        let (rows, _) = try ShardedEvaluation.gather(batches: source.batchesPerEpoch, group: group) { i in
             let batch = try source.batch(epoch: 0, index: i)
-            rows += withNoGrad { encoder.features(batch.images) }.scalars
+            return (withNoGrad { encoder.features(batch.images) }.scalars, [])
         }
         return Tensor(rows, shape: [samples.count, encoder.embedDim])
     }
