@@ -72,10 +72,6 @@ static int allreduce_sum(void *values, long count, MPI_Datatype type, size_t ele
     return MPI_SUCCESS;
 }
 
-int zoo_mpi_allreduce_sum_float(float *values, long count) {
-    return allreduce_sum(values, count, MPI_FLOAT, sizeof(float));
-}
-
 /* A non-blocking sum: one MPI_Request per chunk of at most CHUNK floats, held on the heap because the
    request type differs between MPI implementations (a pointer in Open MPI, an int in MPICH). Reductions
    not yet complete are linked into `outstanding` for the progress thread. */

@@ -82,7 +82,7 @@ struct BenchCommand: ParsableCommand {
                         try averager.average(parameters) { loss.backward(leafReady: $0) }
                     } else {
                         loss.backward()
-                        averager.average(parameters)
+                        try averager.average(parameters)
                     }
                     optimizer.update()
                     return shapes + ", loss \(String(format: "%.4f", loss.item))"

@@ -22,7 +22,6 @@ int zoo_mpi_size(void);
 /// Ranks on this node (MPI_Comm_split_type with MPI_COMM_TYPE_SHARED).
 int zoo_mpi_local_size(void);
 /// Sums `count` values across ranks, in place, on every rank.
-int zoo_mpi_allreduce_sum_float(float *values, long count);
 int zoo_mpi_allreduce_sum_double(double *values, long count);
 /// A sum started with MPI_Iallreduce (in place) and not yet known to be complete. MPI makes progress on it
 /// only inside MPI calls, so the caller tests it from time to time and waits for it before reading.

@@ -7,28 +7,25 @@ import Tensors
 /// Every rank must pass the same parameters in the same order with the same gradients present (they run
 /// the same model on the same kind of batch).
 ///
-/// Two ways to use it:
-/// - `average(_:)` after backward: blocking all-reduces, one bucket after another;
-/// - `average(_:during:)` around backward: each bucket starts reducing (MPI_Iallreduce) as soon as
-///   backward has finished the gradients it holds, so communication overlaps the rest of backward, and
-///   only what is still in flight when backward ends is waited for (PyTorch DDP's scheme).
-/// Both give the same sums; the second is what training uses.
+/// `average(_:during:)` runs around backward: each bucket starts reducing (MPI_Iallreduce) as soon as
+/// backward has finished the gradients it holds, so communication overlaps the rest of backward, and only
+/// what is still in flight when backward ends is waited for (PyTorch DDP's scheme); training uses it.
+/// `average(_:)` reduces the same buckets after backward.
 public final class GradientAverager {
     public let group: ProcessGroup
     public let bucketFloats: Int
     /// Overlapped reductions in flight at once, at most: bounds the bucket buffers to this many.
     public let maxBucketsInFlight: Int
-    private var bucket: [Float]
     /// Bucket buffers of the overlapped path, reused from step to step (no page faults in the loop).
     private var freeBuffers: [UnsafeMutablePointer<Float>] = []
     private var allocatedBuffers: [UnsafeMutablePointer<Float>] = []
     /// The gradient order of the first overlapped step has been checked to be the same on every rank.
     private var orderChecked = false
-    /// Seconds spent in the averager on the calling thread since the last `resetTiming()`: the blocking
-    /// calls, or for the overlapped path the packing and progress calls during backward plus the wait
-    /// after it, i.e. the communication time backward did not hide.
+    /// Seconds spent in the averager on the calling thread since the last `resetTiming()`: packing and
+    /// progress calls during backward plus the wait after it, i.e. the communication time backward did
+    /// not hide.
     public private(set) var seconds: Double = 0
-    /// Of `seconds`, the time spent blocked after backward waiting for reductions still in flight.
+    /// Of `seconds`, the time spent after backward waiting for reductions still in flight.
     public private(set) var waitSeconds: Double = 0
     public private(set) var calls = 0
 
@@ -45,7 +42,6 @@ public final class GradientAverager {
         self.group = group
         bucketFloats = max(1, bucketBytes / MemoryLayout<Float>.stride)
         self.maxBucketsInFlight = max(1, maxBucketsInFlight)
-        bucket = [Float](repeating: 0, count: bucketFloats)
     }
 
     deinit {
@@ -58,43 +54,10 @@ public final class GradientAverager {
         calls = 0
     }
 
-    /// Replaces each parameter's gradient with the mean over the ranks.
-    public func average(_ parameters: [Tensor]) {
-        guard group.isParallel else { return }
-        let start = group.now()
-        defer { seconds += group.now() - start }
-        let scale = 1 / Float(group.size)
-        var pending: [Tensor] = [], filled = 0
-        func flush() {
-            guard !pending.isEmpty else { return }
-            bucket.withUnsafeMutableBufferPointer { buffer in
-                group.allReduceSum(buffer.baseAddress!, count: filled)
-                var at = 0
-                for g in pending {
-                    Kernels.scale(g.data, buffer.baseAddress! + at, scale, g.count)
-                    at += g.count
-                }
-            }
-            calls += 1
-            pending.removeAll(keepingCapacity: true)
-            filled = 0
-        }
-        for p in parameters {
-            guard let g = p.grad, g.count > 0 else { continue }
-            if g.count >= bucketFloats {
-                group.allReduceSum(g.data, count: g.count)
-                Kernels.scale(g.data, g.data, scale, g.count)
-                calls += 1
-                continue
-            }
-            if filled + g.count > bucketFloats { flush() }
-            bucket.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<Float>) in
-                (buffer.baseAddress! + filled).update(from: g.data, count: g.count)
-            }
-            pending.append(g)
-            filled += g.count
-        }
-        flush()
+    /// Replaces each parameter's gradient with the mean over the ranks, after backward: the same buckets,
+    /// all started at once and waited for.
+    public func average(_ parameters: [Tensor]) throws {
+        try average(parameters) { _ in }
     }
 
     /// Runs `backward` (which must call `Tensor.backward(leafReady:)` with the hook it is given) and

@@ -18,10 +18,6 @@ public final class MPIProcessGroup: ProcessGroup {
         localSize = max(1, Int(zoo_mpi_local_size()))
     }
 
-    public func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) {
-        check(zoo_mpi_allreduce_sum_float(values, count), "MPI_Allreduce")
-    }
-
     public func startAllReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingReduction {
         var handle: OpaquePointer?
         check(zoo_mpi_iallreduce_sum_float(values, count, &handle), "MPI_Iallreduce")

@@ -7,8 +7,6 @@ public protocol ProcessGroup: AnyObject {
     var size: Int { get }
     /// Ranks on this machine (they share its cores).
     var localSize: Int { get }
-    /// Sums `count` floats across ranks, in place.
-    func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int)
     /// Starts summing `count` floats across ranks, in place, and returns at once: the values must be left
     /// alone until the reduction is complete (`wait`, or `test` returning true). Every rank must start the
     /// same reductions, of the same counts, in the same order.

@@ -7,7 +7,6 @@ public final class SingleProcess: ProcessGroup {
     public var rank: Int { 0 }
     public var size: Int { 1 }
     public var localSize: Int { 1 }
-    public func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) {}
     public func startAllReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingReduction { CompletedReduction() }
     public func allReduceSum(_ values: inout [Double]) {}
     public func allGather(_ values: [Float]) -> [Float] { values }
