@@ -79,16 +79,17 @@ public final class GradientAverager {
     private final class OverlappedStep {
         unowned let averager: GradientAverager
         let parameters: [Tensor]
-        var waiting: Set<ObjectIdentifier>
+        /// The parameters whose gradients have not joined a bucket yet, with their places in `parameters`.
+        var waiting: [ObjectIdentifier: Int]
         var open: (buffer: UnsafeMutablePointer<Float>, tensors: [Tensor], filled: Int)?
         var inFlight: [(reduction: PendingReduction, buffer: UnsafeMutablePointer<Float>?, tensors: [Tensor])] = []
-        /// The sizes of the gradients in the order they joined, for the first step's check across ranks.
+        /// Which parameters joined, in which order, with what sizes: for the first step's check across ranks.
         var signature: UInt64 = 0xcbf2_9ce4_8422_2325
 
         init(averager: GradientAverager, parameters: [Tensor]) {
             self.averager = averager
             self.parameters = parameters
-            waiting = Set(parameters.map(ObjectIdentifier.init))
+            waiting = Dictionary(parameters.enumerated().map { (ObjectIdentifier($1), $0) }, uniquingKeysWith: { first, _ in first })
         }
 
         /// Backward's hook: a leaf's gradient is final.
@@ -101,8 +102,8 @@ public final class GradientAverager {
         }
 
         func add(_ leaf: Tensor) {
-            guard waiting.remove(ObjectIdentifier(leaf)) != nil, let g = leaf.grad, g.count > 0 else { return }
-            signature = (signature ^ UInt64(g.count)) &* 0x100_0000_01b3
+            guard let index = waiting.removeValue(forKey: ObjectIdentifier(leaf)), let g = leaf.grad, g.count > 0 else { return }
+            for word in [UInt64(index), UInt64(g.count)] { signature = (signature ^ word) &* 0x100_0000_01b3 }  // FNV-1a
             let bucketFloats = averager.bucketFloats
             if g.count >= bucketFloats {
                 start(g.data, count: g.count, buffer: nil, tensors: [g])
@@ -118,13 +119,13 @@ public final class GradientAverager {
         func finish() throws {
             let start = averager.group.now()
             defer { averager.seconds += averager.group.now() - start }
-            for p in parameters where waiting.contains(ObjectIdentifier(p)) { add(p) }
+            for p in parameters where waiting[ObjectIdentifier(p)] != nil { add(p) }
             launchOpen()
             let waitStart = averager.group.now()
             while !inFlight.isEmpty { complete(inFlight.removeFirst()) }
             averager.waitSeconds += averager.group.now() - waitStart
             if !averager.orderChecked {
-                // Same sizes in the same order on every rank, or the buckets summed unrelated gradients.
+                // The same parameters in the same order on every rank, or the buckets summed unrelated gradients.
                 let parts = (0..<4).map { Float((signature >> (16 * UInt64($0))) & 0xffff) }
                 let all = averager.group.allGather(parts)
                 let ranks = stride(from: 0, to: all.count, by: 4).map { Array(all[$0..<($0 + 4)]) }
