@@ -24,12 +24,16 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Inference or training step.") var mode: Mode = .infer
     @Option(help: "Timed steps (after one untimed warm-up step).") var steps: Int = 3
     @Flag(help: "Print {\"mode\", \"batch\", \"images_per_second\", …} as JSON.") var json = false
+    @Option(help: "Training step in one process: split the batch over this many replicas of the model sharing one set of weights, one per thread, each running every op single-threaded, and sum their gradients (against splitting every op over the threads).")
+    var replicas: Int = 1
     @Flag(inversion: .prefixedNo, help: "Under mpirun: start each bucket's all-reduce while backward runs (as training does), or reduce after it.")
     var overlap = true
 
     func validate() throws {
         guard batch > 0 else { throw ValidationError("--batch must be positive") }
         guard steps > 0 else { throw ValidationError("--steps must be positive") }
+        guard replicas > 0, batch % replicas == 0 else { throw ValidationError("--replicas must be positive and divide --batch (\(batch))") }
+        guard replicas == 1 || mode == .train else { throw ValidationError("--replicas is for --mode train") }
     }
 
     func run() throws {
@@ -42,8 +46,8 @@ struct BenchCommand: ParsableCommand {
             let generator = Generator(seed: 1)
             let images = Tensor.randn(input, generator: generator)
             func describe(_ outputs: [(name: String, tensor: Tensor)]) -> String { outputs.map { "\($0.name) \($0.tensor.shape)" }.joined(separator: ", ") }
-            // Each step returns the shapes of what the model produced, printed once.
-            let step: () throws -> String
+            // Each step returns the shapes of what the model produced (printed once) and its training loss.
+            let step: () throws -> (shapes: String, loss: Float?)
             // Under mpirun the gradients are averaged as in training; alone this does nothing.
             let group = World.group
             let averager = GradientAverager(group: group)
@@ -53,31 +57,40 @@ struct BenchCommand: ParsableCommand {
             case .infer:
                 built.module.eval()
                 step = {
-                    withNoGrad { describe(built.network.outputs(images, extra: [:])) }
+                    (withNoGrad { describe(built.network.outputs(images, extra: [:])) }, nil)
                 }
             case .train:
                 built.module.train()
-                let optimizer = AdamW(groups: [ParameterGroup(parameters: built.module.trainableParameters().map(\.tensor), weightDecay: 0.05)],
-                                      learningRate: 1e-4)
-                // Multi-label targets with 30 % positives, made once the head's width is known.
-                var targets: Tensor?
-                step = {
-                    let loss: Tensor
-                    let outputs = built.network.outputs(images, extra: [:])
-                    let shapes = describe(outputs)
-                    // A model's own loss when it has one (MAE); else BCE on its first output that is not the
-                    // pooled features (a classifier's first head); else a loss on whatever it gives.
-                    if let own = outputs.first(where: { $0.name == "loss" }) {
-                        loss = own.tensor
-                    } else if let first = outputs.first(where: { $0.name != "features" }) ?? outputs.first {
-                        let t = targets ?? Tensor(first.tensor.scalars.indices.map { _ in generator.uniform() < 0.3 ? 1 : 0 }, shape: first.tensor.shape)
-                        targets = t
-                        loss = first.name == "features" ? first.tensor.squared().mean() : Tensor.binaryCrossEntropyWithLogits(logits: first.tensor, targets: t)
-                    } else {
+                let parameters = built.module.trainableParameters().map(\.tensor)
+                let optimizer = AdamW(groups: [ParameterGroup(parameters: parameters, weightDecay: 0.05)], learningRate: 1e-4)
+                // Multi-label targets with 30 % positives, made once the head's width is known; one box and
+                // one generator per replica, since replicas run on their own threads.
+                let targets = (0..<replicas).map { _ in Box<Tensor?>(nil) }
+                let targetGenerators = (0..<replicas).map { $0 == 0 ? generator : Generator(seed: 1 + UInt64($0)) }
+                // A model's own loss when it has one (MAE); else BCE on its first output that is not the
+                // pooled features (a classifier's first head); else a loss on whatever it gives.
+                func loss(_ outputs: [(name: String, tensor: Tensor)], replica: Int) throws -> Tensor {
+                    if let own = outputs.first(where: { $0.name == "loss" }) { return own.tensor }
+                    guard let first = outputs.first(where: { $0.name != "features" }) ?? outputs.first else {
                         throw UserFacingError("\(name): the model gives no outputs to train on")
                     }
+                    if first.name == "features" { return first.tensor.squared().mean() }
+                    let g = targetGenerators[replica]
+                    let t = targets[replica].value ?? Tensor(first.tensor.scalars.indices.map { _ in g.uniform() < 0.3 ? 1 : 0 }, shape: first.tensor.shape)
+                    targets[replica].value = t
+                    return Tensor.binaryCrossEntropyWithLogits(logits: first.tensor, targets: t)
+                }
+                if replicas > 1 {
+                    guard !group.isParallel else { throw ValidationError("--replicas is for one process, not under mpirun") }
+                    step = try replicaStep(model: model, built: built, parameters: parameters, images: images, optimizer: optimizer,
+                                           describe: describe, loss: loss)
+                    break
+                }
+                step = {
+                    let outputs = built.network.outputs(images, extra: [:])
+                    let shapes = describe(outputs)
+                    let loss = try loss(outputs, replica: 0)
                     built.module.zeroGrad()
-                    let parameters = built.module.trainableParameters().map(\.tensor)
                     if overlap {
                         try averager.average(parameters) { loss.backward(leafReady: $0) }
                     } else {
@@ -85,17 +98,20 @@ struct BenchCommand: ParsableCommand {
                         try averager.average(parameters)
                     }
                     optimizer.update()
-                    return shapes + ", loss \(String(format: "%.4f", loss.item))"
+                    return (shapes, loss.item)
                 }
             }
-            let shapes = try step()  // warm-up: first-touch allocation
-            if !json && group.isWriter { print("\(name): input \(input) → \(shapes)") }
+            let (shapes, firstLoss) = try step()  // warm-up: first-touch allocation
+            if !json && group.isWriter {
+                print("\(name): input \(input) → \(shapes)" + (firstLoss.map { String(format: ", loss %.4f", $0) } ?? ""))
+            }
+            var lastLoss = firstLoss
             var times: [Double] = [], reduceTimes: [Double] = [], waitTimes: [Double] = []
             for _ in 0..<steps {
                 group.barrier()  // ranks start each step together, so a step's time is the job's
                 averager.resetTiming()
                 let start = DispatchTime.now().uptimeNanoseconds
-                _ = try step()
+                lastLoss = try step().loss
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
                 reduceTimes.append(averager.seconds)
                 waitTimes.append(averager.waitSeconds)
@@ -128,11 +144,53 @@ struct BenchCommand: ParsableCommand {
             if json {
                 printJSON(.object([("model", .string(name)), ("mode", .string(mode.rawValue)), ("batch", .integer(batch)),
                                    ("steps", .integer(steps)), ("seconds_per_step", .array(times.map { .number($0) })),
-                                   ("images_per_second", .number(ips)), ("threads", .integer(Parallel.workers))]))
+                                   ("images_per_second", .number(ips)), ("threads", .integer(Parallel.workers)),
+                                   ("replicas", .integer(replicas)), ("last_loss", lastLoss.map { .number(Double($0)) } ?? .null)]))
             } else {
                 print("\(name)  \(mode.rawValue)  batch \(batch)  \(String(format: "%.2f", ips)) img/s  "
                     + "(median of \(steps) steps, \(String(format: "%.3f", median)) s/step, \(Parallel.workers) threads)")
             }
+        }
+    }
+
+    /// The `--replicas` training step: the model built again `replicas − 1` times with every parameter
+    /// sharing the first one's memory; each replica takes a contiguous slice of the batch on its own
+    /// thread (every op inside single-threaded), its loss scaled by 1 / replicas so that the summed
+    /// gradients are the whole batch's; then one AdamW step on the shared weights.
+    private func replicaStep(model: String, built: ZooModel, parameters: [Tensor], images: Tensor, optimizer: AdamW,
+                             describe: @escaping ([(name: String, tensor: Tensor)]) -> String,
+                             loss: @escaping ([(name: String, tensor: Tensor)], Int) throws -> Tensor) throws -> () throws -> (shapes: String, loss: Float?) {
+        var models = [built]
+        for _ in 1..<replicas {
+            let copy = try Catalog.locate().buildModel(model).model
+            copy.module.train()
+            let own = copy.module.trainableParameters().map(\.tensor)
+            guard own.count == parameters.count else { throw UserFacingError("\(model): a replica has a different parameter list") }
+            for (mine, shared) in zip(own, parameters) { mine.shareStorage(with: shared) }
+            models.append(copy)
+        }
+        let rows = batch / replicas
+        let slices = (0..<replicas).map { images.sliced(dim: 0, ($0 * rows)..<(($0 + 1) * rows)).copy() }
+        return { [replicas] in
+            let results = (0..<replicas).map { _ in Box<Result<(String, Float), Error>>(.success(("", 0))) }
+            Parallel.independently(replicas) { r in
+                results[r].value = Result {
+                    let outputs = models[r].network.outputs(slices[r], extra: [:])
+                    models[r].module.zeroGrad()
+                    let value = try loss(outputs, r)
+                    (value / Float(replicas)).backward()
+                    return (describe(outputs), value.item)
+                }
+            }
+            let done = try results.map { try $0.value.get() }
+            for r in 1..<replicas {
+                for (p, q) in zip(parameters, models[r].module.trainableParameters().map(\.tensor)) {
+                    guard let into = p.grad, let g = q.grad else { continue }
+                    Kernels.addInPlace(into.data, g.data, into.count)
+                }
+            }
+            optimizer.update()
+            return (done[0].0 + " × \(replicas) replicas", done.map(\.1).reduce(0, +) / Float(replicas))
         }
     }
 
@@ -186,4 +244,11 @@ final class ManagedCounter: @unchecked Sendable {
     private let lock = NSLock()
     private(set) var value = 0
     func increment() { lock.withLock { value += 1 } }
+}
+
+/// A value a replica's thread writes into its own slot of a shared list (a Swift array element would be
+/// written through the array, from several threads at once).
+private final class Box<Value> {
+    var value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -48,12 +48,25 @@ public enum Parallel {
     public static var isInsideWorker: Bool { Thread.current.threadDictionary[workerKey] != nil }
 
     /// `body(0)` … `body(iterations − 1)` on the workers, each thread set up for kernels (flush-to-zero):
-    /// every parallel kernel goes through here.
+    /// every parallel kernel goes through here. Called from a worker, it runs them one after another on
+    /// that thread: nested loops stay serial.
     public static func perform(_ iterations: Int, _ body: (Int) -> Void) {
+        if isInsideWorker {
+            Denormals.flushOnThisThread()
+            for i in 0..<iterations { body(i) }
+            return
+        }
         DispatchQueue.concurrentPerform(iterations: iterations) { i in
             Denormals.flushOnThisThread()
             body(i)
         }
+    }
+
+    /// Runs `body(r)` for r in 0..<count, one per worker thread, each thread a worker throughout: every
+    /// kernel inside runs single-threaded on it. For independent pieces of work that each fill a core
+    /// (replicas of a model on slices of a batch) instead of splitting every op over the cores.
+    public static func independently(_ count: Int, _ body: (Int) -> Void) {
+        perform(count) { r in markWorker { body(r) } }
     }
 
     static func markWorker(_ body: () -> Void) {

@@ -50,6 +50,14 @@ public final class Tensor {
 
     public convenience init(scalar: Float) { self.init([scalar], shape: []) }
 
+    /// Makes this tensor read and write `other`'s memory (same shape) from now on: replicas of a model
+    /// then run on one set of weights, and an update of one is seen by all.
+    public func shareStorage(with other: Tensor) {
+        precondition(shape == other.shape, "shareStorage: shape \(shape) ≠ \(other.shape)")
+        storage = other.storage
+        offset = other.offset
+    }
+
     // MARK: Access
 
     public var rank: Int { shape.count }
