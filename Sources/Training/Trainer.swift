@@ -11,6 +11,7 @@ public enum TrainingError: Error, CustomStringConvertible {
     case cannotResume(folder: String, reason: String)
     /// Stopped by `signal`; `message` says where the checkpoint is and how to continue.
     case interrupted(signal: Int32, message: String)
+    case replicasUnsupported(String)
 
     public var description: String {
         switch self {
@@ -18,6 +19,7 @@ public enum TrainingError: Error, CustomStringConvertible {
             return "loss became \(value) at epoch \(epoch), step \(step); stopped (the last good checkpoint is kept)"
         case let .cannotResume(folder, reason): return "\(folder): cannot resume: \(reason)"
         case let .interrupted(_, message): return message
+        case let .replicasUnsupported(reason): return "--replicas: \(reason)"
         }
     }
 }
@@ -47,6 +49,9 @@ public final class Trainer {
     public let averager: GradientAverager
     /// The loss of one batch and the numbers to log beside it.
     public typealias Objective = (Batch) throws -> (loss: Tensor, logs: [String: Double])
+    /// Builds another copy of the model (same spec; its weights are replaced by the trained ones), for
+    /// `options.replicas` > 1. A task whose objective can run on any copy sets it.
+    public var replicaBuilder: (() throws -> ZooModel)?
 
     /// Completed epochs.
     public private(set) var epoch = 0
@@ -102,9 +107,23 @@ public final class Trainer {
 
     /// Trains from the current epoch to `options.epochs`. `evaluate` runs after every `evaluateEvery`-th
     /// epoch and after the last, and returns metrics to log. `stopAfterEpoch` ends early (tests interrupt
-    /// runs with it).
-    public func train(data: BatchSource, objective: Objective, evaluate: ((Int) throws -> [String: Double])? = nil,
+    /// runs with it). The objective is bound to `model`, so this trains one copy (`--replicas 1`).
+    public func train(data: BatchSource, objective: @escaping Objective, evaluate: ((Int) throws -> [String: Double])? = nil,
                       stopAfterEpoch: Int? = nil) throws {
+        guard options.replicas == 1 else {
+            throw TrainingError.replicasUnsupported("this task trains one copy of its model; leave out --replicas")
+        }
+        try train(data: data, objectiveFor: { _ in objective }, evaluate: evaluate, stopAfterEpoch: stopAfterEpoch)
+    }
+
+    /// As `train(data:objective:…)`, with the objective made for a given copy of the model: with
+    /// `options.replicas` = R > 1 the trainer builds R − 1 more copies (`replicaBuilder`) that share the
+    /// model's weights, and each step runs each copy's objective and backward on its 1/R of the batch on
+    /// its own thread, every op inside single-threaded (`ReplicaSet`).
+    public func train(data: BatchSource, objectiveFor: (ZooModel) throws -> Objective,
+                      evaluate: ((Int) throws -> [String: Double])? = nil, stopAfterEpoch: Int? = nil) throws {
+        let objective = try objectiveFor(model)
+        let replicas = try ReplicaSet(model: model, count: options.replicas, build: replicaBuilder, objectiveFor: objectiveFor)
         let schedule = CosineSchedule(base: options.learningRate, minimum: options.minimumLearningRate,
                                       warmupEpochs: options.warmupEpochs, epochs: Double(options.epochs))
         let perEpoch = data.batchesPerEpoch
@@ -118,7 +137,7 @@ public final class Trainer {
                 throw DataParallelError.batchNotSplit("data-parallel training needs its batches split over the \(group.size) ranks "
                                                       + "(an ImageBatchSource of batch · ranks with part = rank, parts = ranks)")
             }
-            // Drop path and dropout draw for the whole global batch and keep this rank's rows.
+            // Drop path, dropout and MAE's masks draw for the whole global batch and keep this rank's rows.
             model.generator.batchShare = (group.rank, group.size)
             log("data parallel: \(group.size) processes × batch \(options.batchSize) × accum \(accumulation) = effective batch "
                 + "\(options.effectiveBatchSize), lr \(options.learningRate), \(Parallel.workers) threads per process")
@@ -136,19 +155,26 @@ public final class Trainer {
                 if index == groupStart {
                     optimizer.learningRate = Float(schedule.rate(at: Double(epoch) + Double(index) / Double(perEpoch)))
                 }
-                var (loss, logs) = try objective(batch)
-                var value = loss.item
-                if group.isParallel { (value, logs) = meanOverRanks(value, logs) }
-                guard value.isFinite else { throw TrainingError.nonFinite(epoch: epoch, step: index, value: value) }
                 // Each batch weighs 1 / (its group's size): the last group of an epoch may be short, and
                 // dividing it by `accumulation` would under-weight it.
                 let groupSize = min(accumulation, perEpoch - groupStart)
-                let scaled = groupSize > 1 ? loss / Float(groupSize) : loss
                 let endsGroup = index + 1 == groupStart + groupSize
-                if !endsGroup { scaled.backward() }
+                var value: Float, logs: [String: Double]
+                var scaled: Tensor?
+                if let replicas {
+                    // Forward and backward on every copy, their gradients summed into the model's.
+                    (value, logs) = try replicas.step(batch, lossScale: 1 / Float(groupSize))
+                } else {
+                    let (loss, own) = try objective(batch)
+                    (value, logs) = (loss.item, own)
+                    scaled = groupSize > 1 ? loss / Float(groupSize) : loss
+                }
+                if group.isParallel { (value, logs) = meanOverRanks(value, logs) }
+                guard value.isFinite else { throw TrainingError.nonFinite(epoch: epoch, step: index, value: value) }
+                if !endsGroup { scaled?.backward() }
                 if endsGroup {
                     // Under mpirun the all-reduce of each bucket starts while backward is still running.
-                    try averager.average(module.trainableParameters().map(\.tensor)) { scaled.backward(leafReady: $0) }
+                    try averager.average(module.trainableParameters().map(\.tensor)) { leafReady in scaled?.backward(leafReady: leafReady) }
                     if let clip = options.clipGradient { clipGradientNorm(module.trainableParameters().map(\.tensor), maxNorm: clip) }
                     optimizer.update()
                     module.zeroGrad()

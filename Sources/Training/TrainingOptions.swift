@@ -22,6 +22,10 @@ public struct TrainingOptions: Codable, Equatable {
     /// Processes training together (data parallel, `mpirun -np N`); `batchSize` is per process. Not
     /// recorded with the options: the checkpoint records it on its own (TrainingState.processes).
     public var processes = 1
+    /// Copies of the model in this process, one per thread, each taking an equal slice of every batch
+    /// (`Trainer.replicaBuilder`). Not recorded with the options: the weights are the same to float
+    /// rounding whatever the count.
+    public var replicas = 1
     public init() {}
 
     enum CodingKeys: String, CodingKey {
@@ -46,6 +50,8 @@ public struct TrainingOptions: Codable, Equatable {
                        help: pretraining ? "AdamW decoupled weight decay (not on biases and 1-D tensors, as MAE)" : "AdamW decoupled weight decay (not on biases, norms, tokens)"),
             TaskOption("save-every", .integer, default: "5", help: "checkpoint every N epochs (and at the end)"),
             TaskOption("seed", .integer, default: "0", help: pretraining ? "seed of weights, data order, masking and flips" : "seed of weights, data order and augmentation"),
+            TaskOption("replicas", .integer, default: "1",
+                       help: "copies of the model, one per thread, each on an equal slice of every batch, instead of splitting every op over the threads (faster for small models; one process only)"),
         ]
         if !pretraining {
             list += [
@@ -71,6 +77,7 @@ public struct TrainingOptions: Codable, Equatable {
         guard seedValue >= 0 else { throw TaskUsageError("--seed must be 0 or more, got \(seedValue)") }
         seed = UInt64(seedValue)
         processes = World.group.size
+        replicas = try a.int("replicas")
         switch recipe {
         case .fineTuning:
             layerDecay = Float(try a.double("layer-decay"))
@@ -88,6 +95,10 @@ public struct TrainingOptions: Codable, Equatable {
             throw TaskUsageError("--warmup-epochs, --min-lr and --weight-decay must be 0 or more and --blr positive")
         }
         if let clip = clipGradient, !(clip > 0 && clip.isFinite) { throw TaskUsageError("--clip-grad must be a positive number, got \(clip)") }
+        guard replicas > 0, batchSize % replicas == 0 else {
+            throw TaskUsageError("--replicas must be positive and divide --batch-size (\(batchSize)), got \(replicas)")
+        }
+        guard replicas == 1 || processes == 1 else { throw TaskUsageError("--replicas is for one process; under mpirun each rank trains one copy") }
     }
 
     /// Images in one optimisation step over all processes: batch · accum · processes.

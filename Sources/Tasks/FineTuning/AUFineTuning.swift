@@ -70,12 +70,16 @@ public enum AUFineTuning {
         source.part = setup.trainer.group.rank
         source.parts = setup.trainer.group.size
 
-        let objective: Trainer.Objective = { batch in
-            let out = classifier(batch.images)
-            let auLoss = Tensor.binaryCrossEntropyWithLogits(logits: out["head"]!, targets: batch.targets["au"]!)
-            guard let adversary, let onehot = batch.targets["identity"] else { return (auLoss, [:]) }
-            let (identityLoss, logged) = adversary.loss(out, classifier: classifier, onehot: onehot)
-            return (auLoss + identityLoss, logged.merging(["au_loss": Double(auLoss.item)]) { $1 })
+        // Made for each copy of the model that trains (`--replicas`).
+        let objectiveFor: (ZooModel) throws -> Trainer.Objective = { model in
+            let classifier = try model.role(ClassifierModel.self, "an encoder with heads", for: "zoo run \(a.task)")
+            return { batch in
+                let out = classifier(batch.images)
+                let auLoss = Tensor.binaryCrossEntropyWithLogits(logits: out["head"]!, targets: batch.targets["au"]!)
+                guard let adversary, let onehot = batch.targets["identity"] else { return (auLoss, [:]) }
+                let (identityLoss, logged) = adversary.loss(out, classifier: classifier, onehot: onehot)
+                return (auLoss + identityLoss, logged.merging(["au_loss": Double(auLoss.item)]) { $1 })
+            }
         }
 
         var last: [String: Double] = [:]
@@ -89,7 +93,7 @@ public enum AUFineTuning {
             return report.metrics
         }
         log("\(a.task): \(fitting.samples.count) training frames (\(fitting.subjects.count) subjects), \(validation.samples.count) validation (\(validation.subjects.count) subjects), \(test.samples.count) test (\(test.subjects.count) subjects); \(identity.map { "identity head over \(subjects.count) subjects (\($0.objective.rawValue)), λ \($0.lambda), lr ×\($0.learningRateScale)" } ?? "no identity head")")
-        try setup.trainer.train(data: source, objective: objective, evaluate: evaluate)
+        try setup.trainer.train(data: source, objectiveFor: objectiveFor, evaluate: evaluate)
         // A run that had trained its last epoch but not written its summary (killed in between) is evaluated once more.
         if last.isEmpty { _ = try evaluate(setup.trainer.epoch) }
         if let lastReport { log(lastReport.text(title: "test subjects (unseen in training) after epoch \(setup.trainer.epoch)")) }

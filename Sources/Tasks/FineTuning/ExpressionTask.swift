@@ -37,9 +37,13 @@ public enum ExpressionTask: TaskPlugin {
                                         skipBad: skipBad, transform: pipeline.train)
         trainSource.part = setup.trainer.group.rank
         trainSource.parts = setup.trainer.group.size
-        let objective: Trainer.Objective = { batch in
-            let classes = batch.targets["class"]!.scalars.map { Int($0) }
-            return (Tensor.crossEntropy(logits: classifier(batch.images)["head"]!, targets: classes, labelSmoothing: smoothing), [:])
+        // Made for each copy of the model that trains (`--replicas`).
+        let objectiveFor: (ZooModel) throws -> Trainer.Objective = { model in
+            let classifier = try model.role(ClassifierModel.self, "an encoder with heads", for: "zoo run fer")
+            return { batch in
+                let classes = batch.targets["class"]!.scalars.map { Int($0) }
+                return (Tensor.crossEntropy(logits: classifier(batch.images)["head"]!, targets: classes, labelSmoothing: smoothing), [:])
+            }
         }
         var matrix: ConfusionMatrix?
         let evaluate: (Int) throws -> [String: Double] = { epoch in
@@ -49,7 +53,7 @@ public enum ExpressionTask: TaskPlugin {
             return ["test_accuracy": m.accuracy ?? .nan, "test_mean_class_accuracy": m.meanClassAccuracy ?? .nan]
         }
         log("fer: \(train.samples.count) training images, \(test.samples.count) test images, classes \(train.classes.joined(separator: ", "))")
-        try setup.trainer.train(data: trainSource, objective: objective, evaluate: evaluate)
+        try setup.trainer.train(data: trainSource, objectiveFor: objectiveFor, evaluate: evaluate)
         if matrix == nil { _ = try evaluate(setup.trainer.epoch) }  // finished before a kill, summary not yet written
         let (metrics, extra) = ExpressionEvaluation.summary(matrix, classes: train.classes)
         try setup.writeSummary(task: name, metrics: metrics, skipped: trainSource.skipped.count, extra: extra)

@@ -49,6 +49,7 @@ struct FineTuningSetup {
         let groups = ParameterGroups.make(model.module.namedParameters(), depth: depth, weightDecay: o.weightDecay, layerDecay: o.layerDecay,
                                           extraScales: extraLearningRateScales)
         trainer = Trainer(model: model, groups: groups, options: o, run: run)
+        trainer.replicaBuilder = { [spec] in try ModelBuilder(seed: o.seed).build(spec) }
         start = try trainer.start(resume: output.resume)
         if case let .finished(epochs) = start {
             log("\(run.path): the run is finished (\(epochs) of \(o.epochs) epochs); its results are in \(run.path)/summary.json. Nothing to do.")

@@ -53,9 +53,15 @@ public enum PretrainTask: TaskPlugin {
         source.part = trainer.group.rank
         source.parts = trainer.group.size
         log("pretrain: \(files.count) images, \(source.batchesPerEpoch) steps per epoch, mask ratio \(mae.maskRatio)")
-        let masking = GlobalBatchNoise(group: trainer.group, generator: mae.generator)
-        try trainer.train(data: source, objective: { batch in
-            (mae(batch.images, noise: masking.noise(rows: batch.images.shape[0], columns: mae.encoder.patchCount)).loss, [:])
+        trainer.replicaBuilder = { try ModelBuilder(seed: o.seed).build(spec) }
+        // Made for each copy of the model that trains (`--replicas`); the masking noise follows the global
+        // batch through the copy's generator (its batchShare).
+        try trainer.train(data: source, objectiveFor: { model in
+            let mae = try model.role(MaskedAutoencoderModel.self, "an MAE (a spec with a decoder)", for: "zoo run pretrain --model")
+            let masking = GlobalBatchNoise(generator: mae.generator)
+            return { batch in
+                (mae(batch.images, noise: masking.noise(rows: batch.images.shape[0], columns: mae.encoder.patchCount)).loss, [:])
+            }
         })
         if !source.skipped.isEmpty { log("skipped \(source.skipped.count) unreadable images") }
         try run.writeSummary(task: name, fields: [("epochs", .integer(trainer.epoch)),

@@ -4,8 +4,8 @@ import Foundation
 /// every run and machine: all conversions to floats are done here, never by platform libraries.
 public final class Generator: RandomNumberGenerator {
     public private(set) var state: (UInt64, UInt64, UInt64, UInt64)
-    /// Under data parallelism, the share of every global batch this process holds: `index` of `count`
-    /// equal shares, in rank order. Per-sample draws (`dropPath`, `dropout`) are then made for the whole
+    /// Under data parallelism (ranks, model replicas or both), the share of every global batch this
+    /// generator's holder takes: `index` of `count` equal shares, in rank order. Per-sample draws (`dropPath`, `dropout`) are then made for the whole
     /// global batch, in the order one process taking it would make them, and this process keeps its own
     /// rows: a sample's mask does not depend on how many processes train, and every rank's generator stays
     /// in step with that one process. (0, 1) when training alone. Not part of the saved state.

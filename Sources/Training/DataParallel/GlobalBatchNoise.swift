@@ -1,25 +1,25 @@
 import Tensors
 
-/// Per-sample random numbers (MAE's masking noise) that follow the global batch: every rank draws the
-/// rows of the whole global batch from the same generator, in the order one process would, and keeps
-/// its own rows. The masks, and the generator's state after the step, are then those of a single
-/// process taking the global batch, whatever the number of ranks.
+/// Per-sample random numbers (MAE's masking noise) that follow the global batch: the generator's holder
+/// takes share `batchShare.index` of `batchShare.count` equal shares of every global batch (a rank of a
+/// data-parallel job, a replica of the model, or both); it draws the rows of the whole global batch, in
+/// the order one process would, and keeps its own. The masks, and the generator's state after the step,
+/// are then those of a single process taking the global batch, however the batch is shared out.
 public struct GlobalBatchNoise {
-    public let group: ProcessGroup
     public let generator: Generator
 
-    public init(group: ProcessGroup, generator: Generator) {
-        self.group = group
+    public init(generator: Generator) {
         self.generator = generator
     }
 
-    /// Uniform noise [rows, columns] for this rank's `rows` samples of a global batch of rows · ranks
-    /// (each rank holds an equal share). One process: one draw of [rows, columns], as before.
+    /// Uniform noise [rows, columns] for this holder's `rows` samples of a global batch of
+    /// rows · shares. Alone: one draw of [rows, columns], as before.
     public func noise(rows: Int, columns: Int) -> Tensor {
-        guard group.isParallel else { return Tensor.rand([rows, columns], generator: generator) }
-        let all = Tensor.rand([rows * group.size, columns], generator: generator)
+        let share = generator.batchShare
+        guard share.count > 1 else { return Tensor.rand([rows, columns], generator: generator) }
+        let all = Tensor.rand([rows * share.count, columns], generator: generator)
         let mine = Tensor(uninitializedShape: [rows, columns])
-        mine.data.update(from: all.data + group.rank * rows * columns, count: rows * columns)
+        mine.data.update(from: all.data + share.index * rows * columns, count: rows * columns)
         return mine
     }
 }
