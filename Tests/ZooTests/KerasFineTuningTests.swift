@@ -71,6 +71,16 @@ final class KerasFineTuningTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("gives [1, 7] logits, the data has 6 classes"), run.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/run6"), "nothing written on a refused run")
     }
+
+    func testReplicasAreRefusedForNetworks() throws {
+        // Each copy would keep its own BatchNorm statistics.
+        let data = folder + "/synth/expressions"
+        let run = try runZoo(["run", "fer", "--model", "fer-emotion", "--train", data + "/train", "--test", data + "/test", "--epochs", "1",
+                              "--batch-size", "8", "--replicas", "2", "--out", folder + "/run-replicas"])
+        XCTAssertEqual(run.status, 2, run.stderr)
+        XCTAssertTrue(run.stderr.contains("--replicas is for encoder models; network models train one copy"), run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/run-replicas"), "nothing written on a refused run")
+    }
 }
 
 private extension SafeTensorsReader {

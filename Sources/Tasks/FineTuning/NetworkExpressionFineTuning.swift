@@ -23,6 +23,8 @@ enum NetworkExpressionFineTuning {
 
     static func run(_ a: TaskArguments, data dataOptions: ExpressionDataOptions, train: ImageFolderDataset, test: ImageFolderDataset) throws {
         let o = try TrainingOptions(a, recipe: .fineTuning)
+        // Copies of a network would each keep their own BatchNorm statistics; refused before --out is touched.
+        guard o.replicas == 1 else { throw TaskUsageError("zoo run fer: --replicas is for encoder models; network models train one copy") }
         let modelOptions = try FineTuningModelOptions(a)
         let fineTuningData = try FineTuningDataOptions(a)
         let output = try RunOutputOptions(a)
