@@ -24,17 +24,7 @@ final class DataParallelCLITests: XCTestCase {
         guard zooExecutable != nil else { throw XCTSkip("zoo executable not built next to the tests (run `make test`)") }
         guard Self.mpirun != nil else { throw XCTSkip("mpirun not found: install openmpi-bin (`make test` does) to run the data-parallel tests") }
         if Self.prepared { return }
-        try? FileManager.default.removeItem(atPath: Self.root)
-        try FileManager.default.createDirectory(atPath: Self.root, withIntermediateDirectories: true)
-        let synth = try runZoo(["data", "synth", "--out", Self.root + "/data", "--subjects", "8", "--frames", "24", "--size", "32", "--seed", "1"])
-        XCTAssertEqual(synth.status, 0, synth.stderr)
-        let encoder = #""encoder": {"type": "vit", "img_size": 32, "patch_size": 8, "embed_dim": 32, "depth": 2, "num_heads": 2"#
-        try "{\(encoder)}}".write(toFile: Self.root + "/vit.json", atomically: true, encoding: .utf8)
-        try """
-        {\(encoder), "global_pool": "none"},
-         "decoder": {"type": "mae_decoder", "embed_dim": 32, "depth": 1, "num_heads": 2, "mlp_ratio": 4.0},
-         "mask_ratio": 0.75, "norm_pix_loss": true}
-        """.write(toFile: Self.root + "/mae.json", atomically: true, encoding: .utf8)
+        try prepareTinyTrainingFolder(Self.root)
         Self.prepared = true
     }
 

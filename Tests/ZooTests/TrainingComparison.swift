@@ -1,9 +1,25 @@
 import Foundation
 import XCTest
 
-/// Reading a run folder's metrics.jsonl, for tests that compare two ways of training the same model
-/// (data-parallel ranks, replicas) against one process training it alone.
+/// For tests that compare two ways of training the same model (data-parallel ranks, replicas) against
+/// one process training one copy: a small training folder, and reading a run's metrics.jsonl.
 extension XCTestCase {
+    /// `root` made afresh with synthetic faces (8 subjects × 24 frames of 32 px, in `data/`) and two tiny
+    /// specs: `vit.json` (a ViT encoder, patch 8, width 32, depth 2) and `mae.json` (its MAE).
+    func prepareTinyTrainingFolder(_ root: String) throws {
+        try? FileManager.default.removeItem(atPath: root)
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let synth = try runZooProcess(["data", "synth", "--out", root + "/data", "--subjects", "8", "--frames", "24", "--size", "32", "--seed", "1"])
+        XCTAssertEqual(synth.status, 0, synth.stderr)
+        let encoder = #""encoder": {"type": "vit", "img_size": 32, "patch_size": 8, "embed_dim": 32, "depth": 2, "num_heads": 2"#
+        try "{\(encoder)}}".write(toFile: root + "/vit.json", atomically: true, encoding: .utf8)
+        try """
+        {\(encoder), "global_pool": "none"},
+         "decoder": {"type": "mae_decoder", "embed_dim": 32, "depth": 1, "num_heads": 2, "mlp_ratio": 4.0},
+         "mask_ratio": 0.75, "norm_pix_loss": true}
+        """.write(toFile: root + "/mae.json", atomically: true, encoding: .utf8)
+    }
+
     func epochLines(_ run: String) -> [[String: Any]] {
         let text = String(decoding: FileManager.default.contents(atPath: run + "/metrics.jsonl") ?? Data(), as: UTF8.self)
         return text.split(separator: "\n").compactMap { line in
