@@ -51,7 +51,7 @@ public struct TrainingOptions: Codable, Equatable {
             TaskOption("save-every", .integer, default: "5", help: "checkpoint every N epochs (and at the end)"),
             TaskOption("seed", .integer, default: "0", help: pretraining ? "seed of weights, data order, masking and flips" : "seed of weights, data order and augmentation"),
             TaskOption("replicas", .integer, default: "1",
-                       help: "copies of the model, one per thread, each on an equal slice of every batch, instead of splitting every op over the threads (faster for small models; one process only)"),
+                       help: "copies of the model, one per thread, each on an equal slice of every batch (per process under mpirun), instead of splitting every op over the threads (faster for small models)"),
         ]
         if !pretraining {
             list += [
@@ -98,7 +98,6 @@ public struct TrainingOptions: Codable, Equatable {
         guard replicas > 0, batchSize % replicas == 0 else {
             throw TaskUsageError("--replicas must be positive and divide --batch-size (\(batchSize)), got \(replicas)")
         }
-        guard replicas == 1 || processes == 1 else { throw TaskUsageError("--replicas is for one process; under mpirun each rank trains one copy") }
     }
 
     /// Images in one optimisation step over all processes: batch · accum · processes.

@@ -98,6 +98,16 @@ final class DataParallelCLITests: XCTestCase {
         assertSameEpochs(single, parallel, metrics: ["test_mean_f1", "test_mean_auc"], epochs: 2, lossTolerance: 1e-5, metricTolerance: 1e-4)
     }
 
+    /// Ranks and replicas together: two ranks of two copies each, every copy on 8 of the global 32, draw
+    /// the drop-path masks one process with one copy draws.
+    func testReplicasOnEveryRank() throws {
+        let single = Self.root + "/au-droppath-single-r", parallel = Self.root + "/au-droppath-np2-r2"
+        let r = try runZooProcess(au(batch: 32, dropPath: "0.9", out: single))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        try runMPI(au(batch: 16, dropPath: "0.9", out: parallel) + ["--replicas", "2"])
+        assertSameEpochs(single, parallel, metrics: ["test_mean_f1", "test_mean_auc"], epochs: 2, lossTolerance: 1e-5, metricTolerance: 1e-4)
+    }
+
     /// `eval` and `id-probe` under mpirun: each rank scores its share of the images, and rank 0 alone prints
     /// and writes the numbers one process gives.
     func testEvalAndIdentityProbeMatchOneProcess() throws {
