@@ -14,14 +14,14 @@ import Zoo
 /// copy taking the whole batch; parameters share storage (`Tensor.shareStorage`), so the optimiser's
 /// update reaches every copy. Copies are separate modules, so their gradients and frozen flags
 /// (`withFrozenParameters`) never meet across threads.
-final class ReplicaSet {
-    let models: [ZooModel]
+public final class ReplicaSet {
+    public let models: [ZooModel]
     let objectives: [Trainer.Objective]
     /// Each copy's trainable parameters, in the model's order.
     private let parameters: [[Tensor]]
 
     /// nil for one copy. Throws when `count` > 1 and the task gave no way to build more.
-    init?(model: ZooModel, count: Int, build: (() throws -> ZooModel)?, objectiveFor: (ZooModel) throws -> Trainer.Objective) throws {
+    public init?(model: ZooModel, count: Int, build: (() throws -> ZooModel)?, objectiveFor: (ZooModel) throws -> Trainer.Objective) throws {
         guard count > 1 else { return nil }
         guard let build else { throw TrainingError.replicasUnsupported("this task trains one copy of its model; leave out --replicas") }
         var models = [model]
@@ -46,7 +46,7 @@ final class ReplicaSet {
     /// One forward and backward of every copy on its rows of `batch`, each loss scaled by `lossScale` / R;
     /// afterwards the model's gradients hold the sum (added to what they held). Returns the mean loss and
     /// the mean of each logged number.
-    func step(_ batch: Batch, lossScale: Float) throws -> (loss: Float, logs: [String: Double]) {
+    public func step(_ batch: Batch, lossScale: Float) throws -> (loss: Float, logs: [String: Double]) {
         let count = models.count, rows = batch.images.shape[0]
         precondition(rows % count == 0, "a batch of \(rows) cannot be split over \(count) copies")
         let share = rows / count

@@ -24,7 +24,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Inference or training step.") var mode: Mode = .infer
     @Option(help: "Timed steps (after one untimed warm-up step).") var steps: Int = 3
     @Flag(help: "Print {\"mode\", \"batch\", \"images_per_second\", …} as JSON.") var json = false
-    @Option(help: "Training step in one process: split the batch over this many replicas of the model sharing one set of weights, one per thread, each running every op single-threaded, and sum their gradients (against splitting every op over the threads).")
+    @Option(help: "Training step: split the batch over this many copies of the model sharing one set of weights, one per thread, each running every op single-threaded, and sum their gradients (as `zoo run … --replicas`), against splitting every op over the threads.")
     var replicas: Int = 1
     @Flag(inversion: .prefixedNo, help: "Under mpirun: start each bucket's all-reduce while backward runs (as training does), or reduce after it.")
     var overlap = true
@@ -63,33 +63,51 @@ struct BenchCommand: ParsableCommand {
                 built.module.train()
                 let parameters = built.module.trainableParameters().map(\.tensor)
                 let optimizer = AdamW(groups: [ParameterGroup(parameters: parameters, weightDecay: 0.05)], learningRate: 1e-4)
-                // Multi-label targets with 30 % positives, made once the head's width is known; one box and
-                // one generator per replica, since replicas run on their own threads.
-                let targets = (0..<replicas).map { _ in Box<Tensor?>(nil) }
-                let targetGenerators = (0..<replicas).map { $0 == 0 ? generator : Generator(seed: 1 + UInt64($0)) }
-                // A model's own loss when it has one (MAE); else BCE on its first output that is not the
-                // pooled features (a classifier's first head); else a loss on whatever it gives.
-                func loss(_ outputs: [(name: String, tensor: Tensor)], replica: Int) throws -> Tensor {
-                    if let own = outputs.first(where: { $0.name == "loss" }) { return own.tensor }
-                    guard let first = outputs.first(where: { $0.name != "features" }) ?? outputs.first else {
-                        throw UserFacingError("\(name): the model gives no outputs to train on")
+                // The training objective of one copy of the model (`--replicas`: copies are made in order, the
+                // model first, and copy i takes the i-th slice of the batch). A model's own loss when it has one
+                // (MAE); else BCE on its first output that is not the pooled features (a classifier's first
+                // head), against multi-label targets with 30 % positives drawn for the whole batch once the
+                // head's width is known (each copy keeps its rows, on its own thread); else a loss on whatever
+                // it gives.
+                let shapes = Box("")
+                var copiesMade = 0
+                let objectiveFor: (ZooModel) -> Trainer.Objective = { copy in
+                    let index = copiesMade
+                    copiesMade += 1
+                    var targets: Tensor?
+                    return { batch in
+                        let outputs = copy.network.outputs(batch.images, extra: [:])
+                        if index == 0 { shapes.value = describe(outputs) }
+                        if let own = outputs.first(where: { $0.name == "loss" }) { return (own.tensor, [:]) }
+                        guard let first = outputs.first(where: { $0.name != "features" }) ?? outputs.first else {
+                            throw UserFacingError("\(name): the model gives no outputs to train on")
+                        }
+                        if first.name == "features" { return (first.tensor.squared().mean(), [:]) }
+                        let t = targets ?? {
+                            let rows = first.tensor.shape[0], width = first.tensor.count / rows, g = Generator(seed: 2)
+                            let all = (0..<(self.batch * width)).map { _ -> Float in g.uniform() < 0.3 ? 1 : 0 }
+                            return Tensor(Array(all[(index * rows * width)..<((index + 1) * rows * width)]), shape: first.tensor.shape)
+                        }()
+                        targets = t
+                        return (Tensor.binaryCrossEntropyWithLogits(logits: first.tensor, targets: t), [:])
                     }
-                    if first.name == "features" { return first.tensor.squared().mean() }
-                    let g = targetGenerators[replica]
-                    let t = targets[replica].value ?? Tensor(first.tensor.scalars.indices.map { _ in g.uniform() < 0.3 ? 1 : 0 }, shape: first.tensor.shape)
-                    targets[replica].value = t
-                    return Tensor.binaryCrossEntropyWithLogits(logits: first.tensor, targets: t)
                 }
-                if replicas > 1 {
-                    guard !group.isParallel else { throw ValidationError("--replicas is for one process, not under mpirun") }
-                    step = try replicaStep(model: model, built: built, parameters: parameters, images: images, optimizer: optimizer,
-                                           describe: describe, loss: loss)
+                let batchOfImages = Batch(images: images, targets: [:])
+                if let copies = try ReplicaSet(model: built, count: replicas, build: { try Catalog.locate().buildModel(model).model },
+                                               objectiveFor: objectiveFor) {
+                    // Each copy's forward and backward on its own thread; the model's gradients hold the sum.
+                    step = {
+                        built.module.zeroGrad()
+                        let (loss, _) = try copies.step(batchOfImages, lossScale: 1)
+                        try averager.average(parameters)
+                        optimizer.update()
+                        return (shapes.value + " × \(replicas) replicas", loss)
+                    }
                     break
                 }
+                let objective = objectiveFor(built)
                 step = {
-                    let outputs = built.network.outputs(images, extra: [:])
-                    let shapes = describe(outputs)
-                    let loss = try loss(outputs, replica: 0)
+                    let (loss, _) = try objective(batchOfImages)
                     built.module.zeroGrad()
                     if overlap {
                         try averager.average(parameters) { loss.backward(leafReady: $0) }
@@ -98,7 +116,7 @@ struct BenchCommand: ParsableCommand {
                         try averager.average(parameters)
                     }
                     optimizer.update()
-                    return (shapes, loss.item)
+                    return (shapes.value, loss.item)
                 }
             }
             let (shapes, firstLoss) = try step()  // warm-up: first-touch allocation
@@ -150,47 +168,6 @@ struct BenchCommand: ParsableCommand {
                 print("\(name)  \(mode.rawValue)  batch \(batch)  \(String(format: "%.2f", ips)) img/s  "
                     + "(median of \(steps) steps, \(String(format: "%.3f", median)) s/step, \(Parallel.workers) threads)")
             }
-        }
-    }
-
-    /// The `--replicas` training step: the model built again `replicas − 1` times with every parameter
-    /// sharing the first one's memory; each replica takes a contiguous slice of the batch on its own
-    /// thread (every op inside single-threaded), its loss scaled by 1 / replicas so that the summed
-    /// gradients are the whole batch's; then one AdamW step on the shared weights.
-    private func replicaStep(model: String, built: ZooModel, parameters: [Tensor], images: Tensor, optimizer: AdamW,
-                             describe: @escaping ([(name: String, tensor: Tensor)]) -> String,
-                             loss: @escaping ([(name: String, tensor: Tensor)], Int) throws -> Tensor) throws -> () throws -> (shapes: String, loss: Float?) {
-        var models = [built]
-        for _ in 1..<replicas {
-            let copy = try Catalog.locate().buildModel(model).model
-            copy.module.train()
-            let own = copy.module.trainableParameters().map(\.tensor)
-            guard own.count == parameters.count else { throw UserFacingError("\(model): a replica has a different parameter list") }
-            for (mine, shared) in zip(own, parameters) { mine.shareStorage(with: shared) }
-            models.append(copy)
-        }
-        let rows = batch / replicas
-        let slices = (0..<replicas).map { images.sliced(dim: 0, ($0 * rows)..<(($0 + 1) * rows)).copy() }
-        return { [replicas] in
-            let results = (0..<replicas).map { _ in Box<Result<(String, Float), Error>>(.success(("", 0))) }
-            Parallel.independently(replicas) { r in
-                results[r].value = Result {
-                    let outputs = models[r].network.outputs(slices[r], extra: [:])
-                    models[r].module.zeroGrad()
-                    let value = try loss(outputs, r)
-                    (value / Float(replicas)).backward()
-                    return (describe(outputs), value.item)
-                }
-            }
-            let done = try results.map { try $0.value.get() }
-            for r in 1..<replicas {
-                for (p, q) in zip(parameters, models[r].module.trainableParameters().map(\.tensor)) {
-                    guard let into = p.grad, let g = q.grad else { continue }
-                    Kernels.addInPlace(into.data, g.data, into.count)
-                }
-            }
-            optimizer.update()
-            return (done[0].0 + " × \(replicas) replicas", done.map(\.1).reduce(0, +) / Float(replicas))
         }
     }
 
@@ -246,8 +223,7 @@ final class ManagedCounter: @unchecked Sendable {
     func increment() { lock.withLock { value += 1 } }
 }
 
-/// A value a replica's thread writes into its own slot of a shared list (a Swift array element would be
-/// written through the array, from several threads at once).
+/// A value the step's objective writes for the report (a class, so the escaping closure can set it).
 private final class Box<Value> {
     var value: Value
     init(_ value: Value) { self.value = value }

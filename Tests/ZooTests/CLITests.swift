@@ -70,23 +70,26 @@ final class CLITests: XCTestCase {
 
     /// `--replicas 2` splits the batch over two copies of the model on one set of weights and sums their
     /// gradients: after five AdamW steps the loss is the one the whole batch gives (a replica's gradient
-    /// lost or applied twice would move it), and the options are checked.
+    /// lost or applied twice would move it), for an encoder alone (squared features) and for a classifier
+    /// (BCE against targets drawn for the whole batch), and the options are checked.
     func testBenchReplicasTrainTheSameModel() throws {
         let spec = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-bench-replicas-\(getpid()).json")
-        try #"{"encoder": {"type": "vit", "img_size": 32, "patch_size": 8, "embed_dim": 32, "depth": 2, "num_heads": 2, "global_pool": "avg"}}"#
-            .write(to: spec, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: spec) }
-        var losses: [Double] = []
-        for replicas in ["1", "2", "4"] {
-            let r = try zoo("bench", "--model", spec.path, "--batch", "8", "--mode", "train", "--steps", "5", "--replicas", replicas, "--json")
-            XCTAssertEqual(r.status, 0, r.stderr)
-            let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
-            XCTAssertEqual(object?["replicas"] as? Int, Int(replicas))
-            losses.append(try XCTUnwrap(object?["last_loss"] as? Double, r.stdout))
+        let encoder = #""encoder": {"type": "vit", "img_size": 32, "patch_size": 8, "embed_dim": 32, "depth": 2, "num_heads": 2, "global_pool": "avg"}"#
+        for heads in ["", #", "heads": [{"name": "head", "type": "linear", "out_features": 3}]"#] {
+            try "{\(encoder)\(heads)}".write(to: spec, atomically: true, encoding: .utf8)
+            var losses: [Double] = []
+            for replicas in ["1", "2", "4"] {
+                let r = try zoo("bench", "--model", spec.path, "--batch", "8", "--mode", "train", "--steps", "5", "--replicas", replicas, "--json")
+                XCTAssertEqual(r.status, 0, r.stderr)
+                let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+                XCTAssertEqual(object?["replicas"] as? Int, Int(replicas))
+                losses.append(try XCTUnwrap(object?["last_loss"] as? Double, r.stdout))
+            }
+            XCTAssertEqual(losses[1], losses[0], accuracy: 1e-6 * losses[0], heads)
+            XCTAssertEqual(losses[2], losses[0], accuracy: 1e-6 * losses[0], heads)
+            XCTAssertNotEqual(losses[0], 1, "the steps moved the weights")
         }
-        XCTAssertEqual(losses[1], losses[0], accuracy: 1e-6 * losses[0])
-        XCTAssertEqual(losses[2], losses[0], accuracy: 1e-6 * losses[0])
-        XCTAssertNotEqual(losses[0], 1, "the steps moved the weights")
         for (options, message) in [(["--replicas", "3"], "--replicas must be positive and divide --batch (8)"),
                                    (["--replicas", "2", "--mode", "infer"], "--replicas is for --mode train")] {
             let r = try runZoo(["bench", "--model", spec.path, "--batch", "8"] + options)
