@@ -16,9 +16,12 @@ public final class Storage {
         Storage.configureAllocatorOnce
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
-            fatalError("out of memory allocating \(bytes) bytes")
+        if LargeBuffers.serves(bytes) {
+            raw = LargeBuffers.take(bytes)
+        } else if posix_memalign(&raw, 64, bytes) != 0 {
+            raw = nil
         }
+        guard let raw else { fatalError("out of memory allocating \(bytes) bytes") }
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         self.count = count
         owner = nil
@@ -37,7 +40,13 @@ public final class Storage {
     }
 
     deinit {
-        if owner == nil { free(pointer) }
+        guard owner == nil else { return }
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        if LargeBuffers.serves(bytes) {
+            LargeBuffers.give(UnsafeMutableRawPointer(pointer), bytes: bytes)
+        } else {
+            free(pointer)
+        }
     }
 
     /// Large training buffers are allocated and freed at every step. glibc returns blocks above its mmap
