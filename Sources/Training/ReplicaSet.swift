@@ -4,9 +4,10 @@ import Tensors
 import Zoo
 
 /// Copies of a model on one set of weights, one per thread (`--replicas R`): each step, copy r takes rows
-/// [r·n/R, (r+1)·n/R) of the batch and runs its objective and backward on its own thread with every op
-/// single-threaded, and the copies' gradients are summed into the model's. Small models train faster
-/// this way than with each op split over the threads (BENCHMARKS.md: 20–30 % for the demo's tiny ViTs).
+/// [r·n/R, (r+1)·n/R) of the batch and runs its objective and backward on its own thread, its ops split
+/// over its share of the cores (`Parallel.independently`: one core each when R equals the cores), and the
+/// copies' gradients are summed into the model's. Small models train faster this way than with each op
+/// split over all the threads (BENCHMARKS.md: 20–30 % for the demo's tiny ViTs).
 ///
 /// The result is the whole batch's step to float rounding: each copy's loss (a mean over its rows) is
 /// scaled by 1/R; the copies' generators start each step in the model's generator's state and take their

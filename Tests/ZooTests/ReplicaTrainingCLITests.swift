@@ -23,11 +23,12 @@ final class ReplicaTrainingCLITests: XCTestCase {
     }
 
     /// Runs `arguments` with `--replicas 1` and `--replicas 2` and compares their epochs.
-    func assertReplicasMatch(_ name: String, _ arguments: [String], metrics: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertReplicasMatch(_ name: String, _ arguments: [String], metrics: [String], environment: [String: String] = [:],
+                             file: StaticString = #filePath, line: UInt = #line) throws {
         var runs: [String] = []
         for replicas in ["1", "2"] {
             let out = Self.root + "/\(name)-\(replicas)"
-            let r = try runZooProcess(arguments + ["--replicas", replicas, "--out", out])
+            let r = try runZooProcess(arguments + ["--replicas", replicas, "--out", out], environment: environment)
             XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
             runs.append(out)
         }
@@ -41,6 +42,13 @@ final class ReplicaTrainingCLITests: XCTestCase {
 
     func testAUWithDropPath() throws {
         try assertReplicasMatch("au", fineTuning("au"), metrics: ["test_mean_auc", "test_mean_f1"])
+    }
+
+    /// With 4 threads each of the 2 copies splits its ops over 2 (bands of every GEMM, chunks of every
+    /// element-wise loop), and still trains what one copy on 4 threads trains.
+    func testCopiesThatSplitTheirOps() throws {
+        try assertReplicasMatch("au-wide", fineTuning("au"), metrics: ["test_mean_auc", "test_mean_f1"],
+                                environment: ["ZOO_NUM_THREADS": "4"])
     }
 
     func testIdentityAdversaryWithTheConfusionObjective() throws {

@@ -33,8 +33,8 @@ public enum Kernels {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         BLASThreads.configureOnce
-        let workers = Parallel.workers
-        if workers <= 1 || m * n * k < 1 << 21 || Parallel.isInsideWorker {
+        let workers = Parallel.width
+        if workers <= 1 || m * n * k < 1 << 21 {
             Denormals.flushOnThisThread()
             sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
@@ -73,7 +73,7 @@ public enum Kernels {
 
     /// Sum over rows: out[j] = Σ_i x[i, j] for x [rows, cols] (bias gradients, broadcast reductions).
     public static func sumRows(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
-        let workers = min(Parallel.workers, max(1, rows * cols / (1 << 15)))
+        let workers = min(Parallel.width, max(1, rows * cols / (1 << 15)))
         if workers <= 1 {
             out.update(repeating: 0, count: cols)
             for i in 0..<rows {

@@ -134,8 +134,8 @@ struct ConvolutionPlan {
     /// least as many pairs as workers, else one after the other with each GEMM split over the workers.
     func forEachItem(_ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
         let items = batch * groups
-        if items >= Parallel.workers && items > 1 && !Parallel.isInsideWorker {
-            splitOverWorkers(items, parts: Parallel.workers) { _, range, scratch in
+        if items >= Parallel.width && items > 1 && !Parallel.isInsideWorker {
+            splitOverWorkers(items, parts: Parallel.width) { _, range, scratch in
                 for item in range { body(item, scratch) }
             }
         } else {
@@ -150,7 +150,7 @@ struct ConvolutionPlan {
     /// split and each loops over the images.
     func accumulateOverImages(into result: UnsafeMutablePointer<Float>, size: Int,
                               _ body: (Int, Int, UnsafeMutablePointer<Float>, _ accumulate: AccumulateFlag) -> Void) {
-        let workers = Parallel.isInsideWorker ? 1 : Parallel.workers
+        let workers = Parallel.width
         if batch >= 2 && groups < workers {
             let parts = min(workers, batch)
             let partials = UnsafeMutablePointer<Float>.allocate(capacity: (parts - 1) * size)

@@ -37,7 +37,7 @@ extension Tensor {
             let wantParams = weight?.requiresGrad == true || bias?.requiresGrad == true
             let ones = weight == nil ? Tensor(repeating: 1, shape: [d]) : nil
             let pwv = weight?.data ?? ones!.data
-            let workers = min(Parallel.workers, max(1, rows / 8))
+            let workers = min(Parallel.width, max(1, rows / 8))
             // Per-worker partial sums for dw and db, added at the end.
             let partial = Tensor(zeros: [workers, 2, d])
             let pp = partial.data
