@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <time.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <mpi.h>
 
@@ -139,7 +140,7 @@ static void stop_progress_thread(void) {
     progress_running = 0;
 }
 
-int zoo_mpi_iallreduce_sum_float(float *values, long count, zoo_mpi_reduction **out) {
+static int iallreduce(void *values, long count, MPI_Datatype type, size_t element_size, MPI_Op op, zoo_mpi_reduction **out) {
     *out = NULL;
     long chunks = count <= 0 ? 0 : (count + CHUNK - 1) / CHUNK;
     zoo_mpi_reduction *reduction = malloc(sizeof(zoo_mpi_reduction) + sizeof(MPI_Request) * (size_t)chunks);
@@ -153,8 +154,8 @@ int zoo_mpi_iallreduce_sum_float(float *values, long count, zoo_mpi_reduction **
     }
     for (long start = 0; start < count; start += CHUNK) {
         long n = count - start < CHUNK ? count - start : CHUNK;
-        int status = MPI_Iallreduce(MPI_IN_PLACE, values + start, (int)n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
-                                    &reduction->requests[reduction->count]);
+        int status = MPI_Iallreduce(MPI_IN_PLACE, (char *)values + (size_t)start * element_size, (int)n, type, op,
+                                    MPI_COMM_WORLD, &reduction->requests[reduction->count]);
         if (status != MPI_SUCCESS) {
             // The chunks already started must still complete before their buffers may be touched.
             MPI_Waitall(reduction->count, reduction->requests, MPI_STATUSES_IGNORE);
@@ -172,6 +173,42 @@ int zoo_mpi_iallreduce_sum_float(float *values, long count, zoo_mpi_reduction **
     pthread_mutex_unlock(&lock);
     *out = reduction;
     return MPI_SUCCESS;
+}
+
+int zoo_mpi_iallreduce_sum_float(float *values, long count, zoo_mpi_reduction **out) {
+    return iallreduce(values, count, MPI_FLOAT, sizeof(float), MPI_SUM, out);
+}
+
+/* bfloat16 has no MPI type: the values travel as MPI_UINT16_T and are summed by a user operation that
+   widens both operands to float, adds, and rounds the sum back to bfloat16 (nearest, ties to even), as
+   PyTorch's bf16 compression hook does with NCCL. Each step of the reduction rounds once. */
+static inline float bf16_to_float(uint16_t bits) {
+    union { uint32_t u; float f; } v = { .u = (uint32_t)bits << 16 };
+    return v.f;
+}
+
+static inline uint16_t float_to_bf16(float value) {
+    union { float f; uint32_t u; } v = { .f = value };
+    if ((v.u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)(v.u >> 16) | 0x0040;  // NaN stays NaN
+    return (uint16_t)((v.u + 0x7fffu + ((v.u >> 16) & 1u)) >> 16);
+}
+
+static void bf16_sum(void *in, void *inout, int *length, MPI_Datatype *type) {
+    (void)type;
+    const uint16_t *a = in;
+    uint16_t *b = inout;
+    for (int i = 0; i < *length; i++) b[i] = float_to_bf16(bf16_to_float(a[i]) + bf16_to_float(b[i]));
+}
+
+static MPI_Op bf16_sum_op = MPI_OP_NULL;
+
+int zoo_mpi_iallreduce_sum_bf16(uint16_t *values, long count, zoo_mpi_reduction **out) {
+    *out = NULL;
+    pthread_mutex_lock(&lock);
+    int status = bf16_sum_op == MPI_OP_NULL ? MPI_Op_create(bf16_sum, 1, &bf16_sum_op) : MPI_SUCCESS;
+    pthread_mutex_unlock(&lock);
+    if (status != MPI_SUCCESS) return status;
+    return iallreduce(values, count, MPI_UINT16_T, sizeof(uint16_t), bf16_sum_op, out);
 }
 
 int zoo_mpi_reduction_test(zoo_mpi_reduction *reduction, int *done) {

@@ -69,7 +69,7 @@ public final class Trainer {
         self.options = options
         self.run = run
         self.group = group
-        averager = GradientAverager(group: group)
+        averager = GradientAverager(group: group, dtype: options.allReduceDType)
         optimizer = AdamW(groups: groups, learningRate: Float(options.learningRate), beta1: options.beta1, beta2: options.beta2)
     }
 
@@ -119,7 +119,7 @@ public final class Trainer {
     /// As `train(data:objective:…)`, with the objective made for a given copy of the model: with
     /// `options.replicas` = R > 1 the trainer builds R − 1 more copies (`replicaBuilder`) that share the
     /// model's weights, and each step runs each copy's objective and backward on its 1/R of the batch on
-    /// its own thread, every op inside single-threaded (`ReplicaSet`).
+    /// its own thread, its ops split over its share of the cores (`ReplicaSet`).
     public func train(data: BatchSource, objectiveFor: (ZooModel) throws -> Objective,
                       evaluate: ((Int) throws -> [String: Double])? = nil, stopAfterEpoch: Int? = nil) throws {
         let objective = try objectiveFor(model)
@@ -140,7 +140,8 @@ public final class Trainer {
             // Drop path, dropout and MAE's masks draw for the whole global batch and keep this rank's rows.
             model.generator.batchShare = (group.rank, group.size)
             log("data parallel: \(group.size) processes × batch \(options.batchSize) × accum \(accumulation) = effective batch "
-                + "\(options.effectiveBatchSize), lr \(options.learningRate), \(Parallel.workers) threads per process")
+                + "\(options.effectiveBatchSize), lr \(options.learningRate), \(Parallel.workers) threads per process"
+                + (options.allReduceDType == .fp32 ? "" : ", gradients averaged in \(options.allReduceDType.rawValue)"))
         }
         defer { signals?.uninstall() }
         while epoch < options.epochs {

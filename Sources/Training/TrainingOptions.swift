@@ -26,6 +26,10 @@ public struct TrainingOptions: Codable, Equatable {
     /// (`Trainer.replicaBuilder`). Not recorded with the options: the weights are the same to float
     /// rounding whatever the count.
     public var replicas = 1
+    /// The number type gradients are averaged in under mpirun (`--allreduce-dtype`): bf16 halves the bytes
+    /// on the wire. Not recorded with the options, like the process count it goes with: pass it again
+    /// with `--resume`.
+    public var allReduceDType = AllReduceDType.fp32
     public init() {}
 
     enum CodingKeys: String, CodingKey {
@@ -52,6 +56,8 @@ public struct TrainingOptions: Codable, Equatable {
             TaskOption("seed", .integer, default: "0", help: pretraining ? "seed of weights, data order, masking and flips" : "seed of weights, data order and augmentation"),
             TaskOption("replicas", .integer, default: "1",
                        help: "copies of the model, one per thread, each on an equal slice of every batch (per process under mpirun), instead of splitting every op over the threads (faster for small models)"),
+            TaskOption("allreduce-dtype", .string, default: "fp32",
+                       help: "under mpirun: average the gradients in fp32, or round them to bf16 first (half the bytes on the wire, about 3 significant digits per gradient)"),
         ]
         if !pretraining {
             list += [
@@ -78,6 +84,11 @@ public struct TrainingOptions: Codable, Equatable {
         seed = UInt64(seedValue)
         processes = World.group.size
         replicas = try a.int("replicas")
+        let dtype = try a.string("allreduce-dtype")
+        guard let wire = AllReduceDType(rawValue: dtype) else {
+            throw TaskUsageError("--allreduce-dtype must be fp32 or bf16, got \(dtype)")
+        }
+        allReduceDType = wire
         switch recipe {
         case .fineTuning:
             layerDecay = Float(try a.double("layer-decay"))

@@ -24,10 +24,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Inference or training step.") var mode: Mode = .infer
     @Option(help: "Timed steps (after one untimed warm-up step).") var steps: Int = 3
     @Flag(help: "Print {\"mode\", \"batch\", \"images_per_second\", …} as JSON.") var json = false
-    @Option(help: "Training step: split the batch over this many copies of the model sharing one set of weights, one per thread, each running every op single-threaded, and sum their gradients (as `zoo run … --replicas`), against splitting every op over the threads.")
+    @Option(help: "Training step: split the batch over this many copies of the model sharing one set of weights, each on its own thread with an equal share of the cores for its ops, and sum their gradients (as `zoo run … --replicas`), against splitting every op over the threads.")
     var replicas: Int = 1
     @Flag(inversion: .prefixedNo, help: "Under mpirun: start each bucket's all-reduce while backward runs (as training does), or reduce after it.")
     var overlap = true
+    @Option(help: "Under mpirun: the number type gradients are averaged in (fp32, or bf16 for half the bytes), as `zoo run … --allreduce-dtype`.")
+    var allreduceDtype: AllReduceDType = .fp32
 
     func validate() throws {
         guard batch > 0 else { throw ValidationError("--batch must be positive") }
@@ -50,7 +52,7 @@ struct BenchCommand: ParsableCommand {
             let step: () throws -> (shapes: String, loss: Float?)
             // Under mpirun the gradients are averaged as in training; alone this does nothing.
             let group = World.group
-            let averager = GradientAverager(group: group)
+            let averager = GradientAverager(group: group, dtype: allreduceDtype)
             switch mode {
             case .data:
                 return
@@ -139,18 +141,19 @@ struct BenchCommand: ParsableCommand {
             guard group.isWriter else { return }
             if group.isParallel {
                 let reduce = reduceTimes.sorted()[reduceTimes.count / 2]
-                let bytes = built.module.trainableParameters().reduce(0) { $0 + $1.tensor.count } * 4
+                let bytes = built.module.trainableParameters().reduce(0) { $0 + $1.tensor.count } * allreduceDtype.bytes
                 // With overlap the all-reduce share is what backward did not hide: packing, progress calls and
                 // the wait after backward.
                 let line = String(format: "%d processes × batch %d: %.3f s/step = compute %.3f s + all-reduce %.3f s",
                                   group.size, batch, median, median - reduce, reduce)
                     + (overlap ? " not hidden by backward" : "")
-                    + String(format: " (%d buckets, %.1f MB of gradients), %.2f img/s", averager.calls, Double(bytes) / 1e6, ips)
+                    + String(format: " (%d buckets, %.1f MB of %@ gradients), %.2f img/s", averager.calls, Double(bytes) / 1e6,
+                             allreduceDtype.rawValue, ips)
                 if json {
                     printJSON(.object([("model", .string(name)), ("mode", .string(mode.rawValue)), ("batch_per_process", .integer(batch)),
                                        ("processes", .integer(group.size)), ("seconds_per_step", .array(times.map { .number($0) })),
                                        ("allreduce_seconds_per_step", .array(reduceTimes.map { .number($0) })),
-                                       ("overlap", .bool(overlap)),
+                                       ("overlap", .bool(overlap)), ("allreduce_dtype", .string(allreduceDtype.rawValue)),
                                        ("allreduce_wait_seconds_per_step", .array(waitTimes.map { .number($0) })),
                                        ("gradient_bytes", .integer(bytes)), ("images_per_second", .number(ips)),
                                        ("threads", .integer(Parallel.workers))]))
@@ -228,3 +231,5 @@ private final class Box<Value> {
     var value: Value
     init(_ value: Value) { self.value = value }
 }
+
+extension AllReduceDType: ExpressibleByArgument {}

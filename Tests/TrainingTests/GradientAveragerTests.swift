@@ -38,9 +38,39 @@ final class GradientAveragerTests: XCTestCase {
             }
         }
 
+        /// The same in bfloat16: the sum of the six-fold value, rounded once (three ranks' ring rounds at each
+        /// step; the mean's exact value is not what the test checks there).
+        final class BFloat16Reduction: PendingReduction {
+            let values: UnsafeMutablePointer<UInt16>, snapshot: [UInt16]
+            var testsLeft: Int, done = false
+            init(values: UnsafeMutablePointer<UInt16>, count: Int, latency: Int) {
+                self.values = values
+                snapshot = Array(UnsafeBufferPointer(start: values, count: count))
+                testsLeft = latency
+            }
+            func test() -> Bool {
+                testsLeft -= 1
+                if testsLeft <= 0 { wait() }
+                return done
+            }
+            func wait() {
+                guard !done else { return }
+                done = true
+                for i in snapshot.indices {
+                    values[i] = BFloat16.bits(fromFloatBits: (6 * BFloat16.float(fromBits: snapshot[i])).bitPattern)
+                }
+            }
+        }
+
         func startAllReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingReduction {
             started += 1
             return Reduction(values: values, count: count, latency: latency)
+        }
+        var startedInBFloat16 = 0
+        func startAllReduceSum(bfloat16 values: UnsafeMutablePointer<UInt16>, count: Int) -> PendingReduction {
+            started += 1
+            startedInBFloat16 += 1
+            return BFloat16Reduction(values: values, count: count, latency: latency)
         }
         func allReduceSum(_ values: inout [Double]) { values = values.map { 6 * $0 } }
         func allGather(_ values: [Float]) -> [Float] { values + (otherRanksOrder ?? values) + (otherRanksOrder ?? values) }
@@ -116,5 +146,29 @@ final class GradientAveragerTests: XCTestCase {
         plainLoss.backward()
         try GradientAverager(group: SingleProcess()).average(params) { loss.backward(leafReady: $0) }
         for i in params.indices { XCTAssertEqual(params[i].grad?.scalars, plain[i].grad?.scalars) }
+    }
+
+    /// bf16 on the wire: every gradient (in a bucket, or a large one in its own buffer) travels rounded
+    /// to bfloat16 and comes back as the rounded sum over 3; the buffers serve a second step as well.
+    func testMeansInBFloat16() throws {
+        func bf16(_ x: Float) -> Float { BFloat16.float(fromBits: BFloat16.bits(fromFloatBits: x.bitPattern)) }
+        let (plain, plainLoss) = model(seed: 11)
+        plainLoss.backward()
+        let own = plain.map { $0.grad?.scalars }
+        let group = SimulatedRanks()
+        let averager = GradientAverager(group: group, bucketBytes: 64, maxBucketsInFlight: 2, dtype: .bf16)
+        for step in 0..<2 {
+            let (params, loss) = model(seed: 11)
+            try averager.average(params) { loss.backward(leafReady: $0) }
+            for i in params.indices {
+                guard let g = own[i] else { XCTAssertNil(params[i].grad); continue }
+                let expected = g.map { bf16(6 * bf16($0)) * (1 / Float(3)) }
+                XCTAssertEqual(params[i].grad?.scalars, expected, "parameter \(i), step \(step)")
+                // Within bfloat16's relative precision (2⁻⁸, twice) of the fp32 mean 2g.
+                for (m, x) in zip(params[i].grad!.scalars, g) { XCTAssertEqual(m, 2 * x, accuracy: abs(2 * x) * 0.008 + 1e-30) }
+            }
+        }
+        XCTAssertEqual(group.startedInBFloat16, group.started, "every reduction in bf16")
+        XCTAssertGreaterThan(group.started, 2)
     }
 }

@@ -7,6 +7,8 @@
 // MPI's `int` counts can hold. Each returns MPI's status (0 = MPI_SUCCESS) unless it says otherwise;
 // with MPI's default error handler a communication failure aborts the job before returning.
 
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -30,6 +32,9 @@ typedef struct zoo_mpi_reduction zoo_mpi_reduction;
 /// is complete. Every rank must start the same reductions in the same order. On success `*out` is the
 /// handle, which `zoo_mpi_reduction_free` releases once complete.
 int zoo_mpi_iallreduce_sum_float(float *values, long count, zoo_mpi_reduction **out);
+/// As zoo_mpi_iallreduce_sum_float, for bfloat16 values (their bits): each step of the reduction adds in
+/// float and rounds the sum to bfloat16.
+int zoo_mpi_iallreduce_sum_bf16(uint16_t *values, long count, zoo_mpi_reduction **out);
 /// Drives the reduction on and sets `*done` to 1 once it is complete (MPI_Testall). A progress thread,
 /// started with the first reduction, also tests every reduction in flight every 100 µs
 /// (ZOO_MPI_PROGRESS_THREAD=0: only these calls do).

@@ -101,11 +101,7 @@ public enum DTypeConversion {
     }
 
     /// Rounds a float32 to bfloat16 (nearest, ties to even; NaN stays NaN).
-    static func bfloat16Bits(fromFloatBits bits: UInt32) -> UInt16 {
-        if (bits & 0x7FFF_FFFF) > 0x7F80_0000 { return UInt16(bits >> 16) | 0x0040 }
-        let rounding = 0x7FFF + ((bits >> 16) & 1)
-        return UInt16((bits &+ rounding) >> 16)
-    }
+    static func bfloat16Bits(fromFloatBits bits: UInt32) -> UInt16 { BFloat16.bits(fromFloatBits: bits) }
 
     @inline(__always)
     static func load(_ p: UnsafeRawPointer, _ t: DType, _ i: Int) -> Double {

@@ -25,6 +25,13 @@ public final class MPIProcessGroup: ProcessGroup {
         return MPIReduction(handle: handle, group: self)
     }
 
+    public func startAllReduceSum(bfloat16 values: UnsafeMutablePointer<UInt16>, count: Int) -> PendingReduction {
+        var handle: OpaquePointer?
+        check(zoo_mpi_iallreduce_sum_bf16(values, count, &handle), "MPI_Iallreduce (bf16)")
+        guard let handle else { abort("MPI_Iallreduce returned no request") }
+        return MPIReduction(handle: handle, group: self)
+    }
+
     public func allReduceSum(_ values: inout [Double]) {
         let count = values.count
         values.withUnsafeMutableBufferPointer { check(zoo_mpi_allreduce_sum_double($0.baseAddress, count), "MPI_Allreduce") }

@@ -11,6 +11,9 @@ public protocol ProcessGroup: AnyObject {
     /// alone until the reduction is complete (`wait`, or `test` returning true). Every rank must start the
     /// same reductions, of the same counts, in the same order.
     func startAllReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingReduction
+    /// The same for bfloat16 values (their bits): each step of the reduction adds in float and rounds the
+    /// sum back to bfloat16.
+    func startAllReduceSum(bfloat16 values: UnsafeMutablePointer<UInt16>, count: Int) -> PendingReduction
     /// Sums doubles across ranks, in place.
     func allReduceSum(_ values: inout [Double])
     /// Every rank's values concatenated in rank order (ranks may pass different counts).
