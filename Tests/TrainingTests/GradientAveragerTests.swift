@@ -17,13 +17,17 @@ final class GradientAveragerTests: XCTestCase {
         /// What the other ranks report for the gradient-order check; nil: the same as this rank.
         var otherRanksOrder: [Float]?
 
-        final class Reduction: PendingReduction {
-            let values: UnsafeMutablePointer<Float>, snapshot: [Float]
+        /// Applies `sum` to every value as it was at the start, when complete: a buffer rewritten in flight
+        /// gives a wrong mean. In bfloat16 the sum is the six-fold value rounded once (three ranks' ring
+        /// would round at each step; the exact mean is what the tests check, not the ring's rounding).
+        final class Reduction<Element>: PendingReduction {
+            let values: UnsafeMutablePointer<Element>, snapshot: [Element], sum: (Element) -> Element
             var testsLeft: Int, done = false
-            init(values: UnsafeMutablePointer<Float>, count: Int, latency: Int) {
+            init(values: UnsafeMutablePointer<Element>, count: Int, latency: Int, sum: @escaping (Element) -> Element) {
                 self.values = values
                 snapshot = Array(UnsafeBufferPointer(start: values, count: count))
                 testsLeft = latency
+                self.sum = sum
             }
             func test() -> Bool {
                 testsLeft -= 1
@@ -33,44 +37,21 @@ final class GradientAveragerTests: XCTestCase {
             func wait() {
                 guard !done else { return }
                 done = true
-                // The sum of what was there at the start: a buffer rewritten in flight gives a wrong mean.
-                for i in snapshot.indices { values[i] = 6 * snapshot[i] }
-            }
-        }
-
-        /// The same in bfloat16: the sum of the six-fold value, rounded once (three ranks' ring rounds at each
-        /// step; the mean's exact value is not what the test checks there).
-        final class BFloat16Reduction: PendingReduction {
-            let values: UnsafeMutablePointer<UInt16>, snapshot: [UInt16]
-            var testsLeft: Int, done = false
-            init(values: UnsafeMutablePointer<UInt16>, count: Int, latency: Int) {
-                self.values = values
-                snapshot = Array(UnsafeBufferPointer(start: values, count: count))
-                testsLeft = latency
-            }
-            func test() -> Bool {
-                testsLeft -= 1
-                if testsLeft <= 0 { wait() }
-                return done
-            }
-            func wait() {
-                guard !done else { return }
-                done = true
-                for i in snapshot.indices {
-                    values[i] = BFloat16.bits(fromFloatBits: (6 * BFloat16.float(fromBits: snapshot[i])).bitPattern)
-                }
+                for i in snapshot.indices { values[i] = sum(snapshot[i]) }
             }
         }
 
         func startAllReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingReduction {
             started += 1
-            return Reduction(values: values, count: count, latency: latency)
+            return Reduction(values: values, count: count, latency: latency) { 6 * $0 }
         }
         var startedInBFloat16 = 0
         func startAllReduceSum(bfloat16 values: UnsafeMutablePointer<UInt16>, count: Int) -> PendingReduction {
             started += 1
             startedInBFloat16 += 1
-            return BFloat16Reduction(values: values, count: count, latency: latency)
+            return Reduction(values: values, count: count, latency: latency) {
+                BFloat16.bits(fromFloatBits: (6 * BFloat16.float(fromBits: $0)).bitPattern)
+            }
         }
         func allReduceSum(_ values: inout [Double]) { values = values.map { 6 * $0 } }
         func allGather(_ values: [Float]) -> [Float] { values + (otherRanksOrder ?? values) + (otherRanksOrder ?? values) }
