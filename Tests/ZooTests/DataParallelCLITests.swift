@@ -7,7 +7,6 @@ import XCTest
 /// leave a checkpoint that resumes.
 final class DataParallelCLITests: XCTestCase {
     static let root = NSTemporaryDirectory() + "zoo-mpi-\(getpid())"
-    static var prepared = false
     /// The uninterrupted `-np 2` AU run, shared by the equivalence and resume tests.
     static var parallelAU: String?
 
@@ -23,9 +22,7 @@ final class DataParallelCLITests: XCTestCase {
     override func setUpWithError() throws {
         guard zooExecutable != nil else { throw XCTSkip("zoo executable not built next to the tests (run `make test`)") }
         guard Self.mpirun != nil else { throw XCTSkip("mpirun not found: install openmpi-bin (`make test` does) to run the data-parallel tests") }
-        if Self.prepared { return }
-        try prepareTinyTrainingFolder(Self.root)
-        Self.prepared = true
+        try prepareTinyTrainingFolderOnce(Self.root)
     }
 
     override class func tearDown() {

@@ -8,13 +8,10 @@ import XCTest
 /// randomness moves the numbers little (ranks drawing their own drop-path masks were off by 4e-4 in loss).
 final class ReplicaTrainingCLITests: XCTestCase {
     static let root = NSTemporaryDirectory() + "zoo-replicas-\(getpid())"
-    static var prepared = false
 
     override func setUpWithError() throws {
         guard zooExecutable != nil else { throw XCTSkip("zoo executable not built next to the tests (run `make test`)") }
-        if Self.prepared { return }
-        try prepareTinyTrainingFolder(Self.root)
-        Self.prepared = true
+        try prepareTinyTrainingFolderOnce(Self.root)
     }
 
     override class func tearDown() {

@@ -20,6 +20,14 @@ extension XCTestCase {
         """.write(toFile: root + "/mae.json", atomically: true, encoding: .utf8)
     }
 
+    /// `prepareTinyTrainingFolder(root)` the first time a test class asks for `root`, then nothing (the
+    /// class's `tearDown` removes it).
+    func prepareTinyTrainingFolderOnce(_ root: String) throws {
+        guard !TinyTrainingFolders.prepared.contains(root) else { return }
+        try prepareTinyTrainingFolder(root)
+        TinyTrainingFolders.prepared.insert(root)
+    }
+
     func epochLines(_ run: String) -> [[String: Any]] {
         let text = String(decoding: FileManager.default.contents(atPath: run + "/metrics.jsonl") ?? Data(), as: UTF8.self)
         return text.split(separator: "\n").compactMap { line in
@@ -49,4 +57,9 @@ extension XCTestCase {
             }
         }
     }
+}
+
+/// The tiny training folders made so far in this test process.
+private enum TinyTrainingFolders {
+    static var prepared: Set<String> = []
 }

@@ -49,15 +49,16 @@ public final class Storage {
         }
     }
 
-    /// Large training buffers are allocated and freed at every step. glibc returns blocks above its mmap
-    /// threshold to the kernel, and every new one then costs page faults on first touch; raising the
-    /// threshold keeps them in the heap for reuse.
+    /// What malloc still serves: storages under 1 MiB, and every storage when the large-buffer cache is off
+    /// (`ZOO_BUFFER_CACHE_MB=0`). glibc returns blocks above its mmap threshold to the kernel, and every
+    /// new one then costs page faults on first touch; raising the threshold keeps them in the heap for
+    /// reuse. (With the cache on, buffers of 1 MiB and more never reach malloc: `LargeBuffers`.)
     private static let configureAllocatorOnce: Void = {
         #if os(Linux)
-        // glibc caps the mmap threshold at 32 MiB on 64-bit systems; larger values are ignored. A ViT-B
-        // step at batch 8 frees about 2.7 GB of activations by the end of backward: with the top of the
-        // heap trimmed beyond 256 MB the next forward faulted about 20,000 pages back in, beyond 1 GB
-        // about 13,000 (`perf stat -e page-faults`, 6 steps against 2).
+        // glibc caps the mmap threshold at 32 MiB on 64-bit systems; larger values are ignored. With the
+        // cache off, a ViT-B step at batch 8 frees about 2.7 GB of activations by the end of backward:
+        // with the top of the heap trimmed beyond 256 MB the next forward faulted about 20,000 pages back
+        // in, beyond 1 GB about 13,000 (`perf stat -e page-faults`, 6 steps against 2).
         _ = glibcMallopt(glibcMmapThreshold, 32 << 20)
         _ = glibcMallopt(glibcTrimThreshold, 1 << 30)
         #endif
